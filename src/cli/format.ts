@@ -1,0 +1,131 @@
+// Human-readable output of the CLI. JSON output is the data itself; these only lay it out.
+import { readFileSync } from 'node:fs';
+import type { CodeidxError } from '../storage/errors.ts';
+import type {
+  BackupResult,
+  HealthReport,
+  ImportReport,
+  MigrationRunResult,
+  MigrationStatus,
+  RestoreResult,
+  SearchResult,
+} from '../storage/types.ts';
+
+const pad3 = (n: number): string => String(n).padStart(3, '0');
+
+/** Milliseconds as people read them. */
+export function ms(value: number): string {
+  return value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The package's version, read from the package.json beside the code. */
+export function version(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next place
+    }
+  }
+  return 'unknown';
+}
+
+export function status(path: string, s: MigrationStatus): string {
+  const state =
+    s.currentVersion > s.latestVersion
+      ? 'newer than this build'
+      : s.pending.length
+        ? `${s.pending.length} pending`
+        : 'up to date';
+  const lines = [`Database  ${path}`, `Version   ${s.currentVersion} of ${s.latestVersion} (${state})`];
+  lines.push('Applied' + (s.applied.length ? '' : '   none'));
+  for (const r of s.applied) {
+    lines.push(`  ${pad3(r.version)} ${r.name.padEnd(20)} ${r.appliedAt}  ${String(r.executionMs).padStart(5)} ms  ${r.checksum.slice(0, 19)}…`);
+  }
+  lines.push('Pending' + (s.pending.length ? '' : '   none'));
+  for (const p of s.pending) lines.push(`  ${pad3(p.version)} ${p.name.padEnd(20)} ${p.description}`);
+  lines.push('Problems' + (s.problems.length ? '' : '  none'));
+  for (const p of s.problems) lines.push(`  ${p.message}\n    → ${p.hint}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function runResult(r: MigrationRunResult): string {
+  const lines: string[] = [];
+  if (r.dryRun) {
+    lines.push(r.plan.length ? `Dry run: would run ${r.plan.length} step(s); nothing was changed.` : 'Dry run: nothing to do.');
+    for (const step of r.plan) {
+      lines.push(`\n-- ${step.direction} ${pad3(step.version)}_${step.name}\n${step.sql.trimEnd()}`);
+    }
+  } else if (r.steps.length === 0) {
+    lines.push('Nothing to do.');
+  } else {
+    const verb = r.steps[0]!.direction === 'up' ? 'Applied' : 'Rolled back';
+    lines.push(`${verb} ${r.steps.length} migration(s) (${r.fromVersion} → ${r.toVersion}) in ${ms(r.totalMs)}.`);
+    for (const s of r.steps) lines.push(`  ${pad3(s.version)} ${s.name.padEnd(20)} ${ms(s.executionMs)}`);
+    if (r.backup) lines.push(`Backup taken first: ${r.backup}`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+export function health(h: HealthReport): string {
+  const mark = { healthy: 'ok  ', degraded: 'WARN', unhealthy: 'FAIL' } as const;
+  const lines = [`${h.status.toUpperCase()}  ${h.path}  (schema ${h.schemaVersion} of ${h.latestVersion}, ${bytes(h.sizeBytes)})`];
+  for (const c of h.checks) {
+    lines.push(`  ${mark[c.status]} ${c.name.padEnd(15)} ${c.message}`);
+    if (c.fix && c.status !== 'healthy') lines.push(`       fix: ${c.fix.cli}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The report of a file that could not be opened at all. */
+export function unopenableReport(path: string, error: CodeidxError): HealthReport {
+  return {
+    status: 'unhealthy',
+    path,
+    checks: [
+      {
+        name: 'open',
+        status: 'unhealthy',
+        message: error.message,
+        fix: { cli: 'codeidx repair', command: 'codeidx.repair', title: 'Repair (move aside and rebuild)' },
+      },
+    ],
+    schemaVersion: 0,
+    latestVersion: 0,
+    sizeBytes: 0,
+    checkedAt: new Date().toISOString(),
+  };
+}
+
+export function backup(b: BackupResult): string {
+  const lines = [
+    `Backup written: ${b.path}`,
+    `  ${bytes(b.bytes)}, ${b.encrypted ? 'encrypted (AES-256-GCM)' : 'not encrypted'}, ${b.verified ? 'verified' : 'NOT verified'}, ${ms(b.ms)}`,
+  ];
+  if (b.rotated.length) lines.push(`  Removed ${b.rotated.length} older backup(s).`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function restore(r: RestoreResult): string {
+  return `Restored from ${r.restoredFrom} (schema version ${r.schemaVersion}).${r.previous ? `\nThe replaced database was kept at ${r.previous}.` : ''}\n`;
+}
+
+export function importReport(r: ImportReport): string {
+  const lines = [
+    `Imported ${r.files} file(s) from ${r.lines} line(s) in ${ms(r.ms)} (${r.unchanged} unchanged): ${r.definitions} definitions, ${r.imports} imports, ${r.symbols} symbols, ${r.tags} tags.`,
+  ];
+  for (const e of r.errors.slice(0, 20)) lines.push(`  line ${e.line}: ${e.message}`);
+  if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more bad line(s).`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function searchResults(results: SearchResult[]): string {
+  if (!results.length) return 'No results.\n';
+  return `${results.map((r) => `${r.score.toFixed(2).padStart(7)}  ${r.path}\n         ${r.snippet.replace(/\s+/g, ' ')}`).join('\n')}\n`;
+}
