@@ -28,7 +28,9 @@ function bytes(n: number): string {
 export function version(): string {
   for (const rel of ['../package.json', '../../package.json']) {
     try {
-      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }
+      ).version;
     } catch {
       // try the next place
     }
@@ -43,13 +45,19 @@ export function status(path: string, s: MigrationStatus): string {
       : s.pending.length
         ? `${s.pending.length} pending`
         : 'up to date';
-  const lines = [`Database  ${path}`, `Version   ${s.currentVersion} of ${s.latestVersion} (${state})`];
+  const lines = [
+    `Database  ${path}`,
+    `Version   ${s.currentVersion} of ${s.latestVersion} (${state})`,
+  ];
   lines.push('Applied' + (s.applied.length ? '' : '   none'));
   for (const r of s.applied) {
-    lines.push(`  ${pad3(r.version)} ${r.name.padEnd(20)} ${r.appliedAt}  ${String(r.executionMs).padStart(5)} ms  ${r.checksum.slice(0, 19)}…`);
+    lines.push(
+      `  ${pad3(r.version)} ${r.name.padEnd(20)} ${r.appliedAt}  ${String(r.executionMs).padStart(5)} ms  ${r.checksum.slice(0, 19)}…`,
+    );
   }
   lines.push('Pending' + (s.pending.length ? '' : '   none'));
-  for (const p of s.pending) lines.push(`  ${pad3(p.version)} ${p.name.padEnd(20)} ${p.description}`);
+  for (const p of s.pending)
+    lines.push(`  ${pad3(p.version)} ${p.name.padEnd(20)} ${p.description}`);
   lines.push('Problems' + (s.problems.length ? '' : '  none'));
   for (const p of s.problems) lines.push(`  ${p.message}\n    → ${p.hint}`);
   return `${lines.join('\n')}\n`;
@@ -58,16 +66,25 @@ export function status(path: string, s: MigrationStatus): string {
 export function runResult(r: MigrationRunResult): string {
   const lines: string[] = [];
   if (r.dryRun) {
-    lines.push(r.plan.length ? `Dry run: would run ${r.plan.length} step(s); nothing was changed.` : 'Dry run: nothing to do.');
+    lines.push(
+      r.plan.length
+        ? `Dry run: would run ${r.plan.length} step(s); nothing was changed.`
+        : 'Dry run: nothing to do.',
+    );
     for (const step of r.plan) {
-      lines.push(`\n-- ${step.direction} ${pad3(step.version)}_${step.name}\n${step.sql.trimEnd()}`);
+      lines.push(
+        `\n-- ${step.direction} ${pad3(step.version)}_${step.name}\n${step.sql.trimEnd()}`,
+      );
     }
   } else if (r.steps.length === 0) {
     lines.push('Nothing to do.');
   } else {
     const verb = r.steps[0]!.direction === 'up' ? 'Applied' : 'Rolled back';
-    lines.push(`${verb} ${r.steps.length} migration(s) (${r.fromVersion} → ${r.toVersion}) in ${ms(r.totalMs)}.`);
-    for (const s of r.steps) lines.push(`  ${pad3(s.version)} ${s.name.padEnd(20)} ${ms(s.executionMs)}`);
+    lines.push(
+      `${verb} ${r.steps.length} migration(s) (${r.fromVersion} → ${r.toVersion}) in ${ms(r.totalMs)}.`,
+    );
+    for (const s of r.steps)
+      lines.push(`  ${pad3(s.version)} ${s.name.padEnd(20)} ${ms(s.executionMs)}`);
     if (r.backup) lines.push(`Backup taken first: ${r.backup}`);
   }
   return `${lines.join('\n')}\n\n`;
@@ -75,7 +92,9 @@ export function runResult(r: MigrationRunResult): string {
 
 export function health(h: HealthReport): string {
   const mark = { healthy: 'ok  ', degraded: 'WARN', unhealthy: 'FAIL' } as const;
-  const lines = [`${h.status.toUpperCase()}  ${h.path}  (schema ${h.schemaVersion} of ${h.latestVersion}, ${bytes(h.sizeBytes)})`];
+  const lines = [
+    `${h.status.toUpperCase()}  ${h.path}  (schema ${h.schemaVersion} of ${h.latestVersion}, ${bytes(h.sizeBytes)})`,
+  ];
   for (const c of h.checks) {
     lines.push(`  ${mark[c.status]} ${c.name.padEnd(15)} ${c.message}`);
     if (c.fix && c.status !== 'healthy') lines.push(`       fix: ${c.fix.cli}`);
@@ -93,7 +112,11 @@ export function unopenableReport(path: string, error: CodeidxError): HealthRepor
         name: 'open',
         status: 'unhealthy',
         message: error.message,
-        fix: { cli: 'codeidx repair', command: 'codeidx.repair', title: 'Repair (move aside and rebuild)' },
+        fix: {
+          cli: 'codeidx repair',
+          command: 'codeidx.repair',
+          title: 'Repair (move aside and rebuild)',
+        },
       },
     ],
     schemaVersion: 0,

@@ -13,7 +13,9 @@ import('./run.ts').then(
     process.exitCode = await main(process.argv.slice(2));
   },
   (err: unknown) => {
-    process.stderr.write(`codeidx: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `codeidx: cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -49,7 +49,11 @@ function serviceOptions(values: Values, extra: Partial<ServiceOptions> = {}): Se
   };
 }
 
-async function withService<T>(options: ServiceOptions, io: Io, fn: (s: DatabaseService) => Promise<T>): Promise<T> {
+async function withService<T>(
+  options: ServiceOptions,
+  io: Io,
+  fn: (s: DatabaseService) => Promise<T>,
+): Promise<T> {
   const service = await DatabaseService.open(options);
   try {
     if (service.notice) io.err(`codeidx: ${service.notice.message}\n`);
@@ -61,7 +65,8 @@ async function withService<T>(options: ServiceOptions, io: Io, fn: (s: DatabaseS
 
 function parseVersion(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} takes a version number, e.g. ${flag} 1 (got "${text}").`);
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`${flag} takes a version number, e.g. ${flag} 1 (got "${text}").`);
   return Number(text);
 }
 
@@ -70,7 +75,11 @@ function print(io: Io, json: unknown, human: string, asJson: boolean | undefined
 }
 
 /** Asks on the terminal; without one, the caller must pass --yes. */
-async function confirm(question: string, yes: boolean | undefined, flag = '--yes'): Promise<boolean> {
+async function confirm(
+  question: string,
+  yes: boolean | undefined,
+  flag = '--yes',
+): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw new UsageError(`This changes the database; run it again with ${flag} to confirm.`);
@@ -100,13 +109,19 @@ const commands: Record<string, Command> = {
             : await s.migrate({ to, dryRun, onProgress: io.progress });
         io.done();
         const status = s.status();
-        print(io, { ...result, status }, format.runResult(result) + format.status(s.path, status), v.json as boolean);
+        print(
+          io,
+          { ...result, status },
+          format.runResult(result) + format.status(s.path, status),
+          v.json as boolean,
+        );
         return 0;
       });
     },
   },
   status: {
-    summary: 'Show the current and latest schema version, applied and pending migrations, and problems.',
+    summary:
+      'Show the current and latest schema version, applied and pending migrations, and problems.',
     usage: `codeidx status ${TARGET_USAGE} [--json]`,
     options: { ...TARGET, ...JSON_FLAG },
     async run(v, _p, io) {
@@ -120,24 +135,44 @@ const commands: Record<string, Command> = {
   rollback: {
     summary: 'Roll the schema back to version N after a verified backup.',
     usage: `codeidx rollback --to N ${TARGET_USAGE} [--yes] [--json]`,
-    options: { ...TARGET, ...JSON_FLAG, to: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    options: {
+      ...TARGET,
+      ...JSON_FLAG,
+      to: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     async run(v, _p, io) {
       const to = parseVersion(v.to as string | undefined, '--to');
-      if (to === undefined) throw new UsageError('rollback needs --to N (the version to end at; 0 removes everything).');
+      if (to === undefined)
+        throw new UsageError(
+          'rollback needs --to N (the version to end at; 0 removes everything).',
+        );
       return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
         const plan = s.status();
         if (to >= plan.currentVersion) {
           io.out(`Nothing to roll back: the database is at version ${plan.currentVersion}.\n`);
           return 0;
         }
-        const removes = plan.applied.filter((r) => r.version > to).map((r) => `${r.version} ${r.name}`);
-        if (!(await confirm(`Roll back ${removes.join(', ')} in ${s.path}? A backup is taken first.`, v.yes as boolean))) {
+        const removes = plan.applied
+          .filter((r) => r.version > to)
+          .map((r) => `${r.version} ${r.name}`);
+        if (
+          !(await confirm(
+            `Roll back ${removes.join(', ')} in ${s.path}? A backup is taken first.`,
+            v.yes as boolean,
+          ))
+        ) {
           io.err('codeidx: rollback cancelled; nothing was changed.\n');
           return 1;
         }
         const result = await s.rollback({ to, onProgress: io.progress });
         io.done();
-        print(io, result, format.runResult(result) + format.status(s.path, s.status()), v.json as boolean);
+        print(
+          io,
+          result,
+          format.runResult(result) + format.status(s.path, s.status()),
+          v.json as boolean,
+        );
         return 0;
       });
     },
@@ -145,7 +180,12 @@ const commands: Record<string, Command> = {
   backup: {
     summary: 'Write a verified backup (encrypted with CODEIDX_BACKUP_KEY when --encrypt is given).',
     usage: `codeidx backup ${TARGET_USAGE} [--out FILE] [--encrypt] [--json]`,
-    options: { ...TARGET, ...JSON_FLAG, out: { type: 'string', short: 'o' }, encrypt: { type: 'boolean' } },
+    options: {
+      ...TARGET,
+      ...JSON_FLAG,
+      out: { type: 'string', short: 'o' },
+      encrypt: { type: 'boolean' },
+    },
     async run(v, _p, io) {
       return withService(serviceOptions(v, { migrate: false, recover: false }), io, async (s) => {
         const result = await s.backup({
@@ -166,7 +206,12 @@ const commands: Record<string, Command> = {
     positionals: 1,
     async run(v, [file], io) {
       const path = resolveDatabasePath(serviceOptions(v));
-      if (!(await confirm(`Replace ${path} with ${file}? The current file is kept beside it.`, v.yes as boolean))) {
+      if (
+        !(await confirm(
+          `Replace ${path} with ${file}? The current file is kept beside it.`,
+          v.yes as boolean,
+        ))
+      ) {
         io.err('codeidx: restore cancelled; nothing was changed.\n');
         return 1;
       }
@@ -179,7 +224,8 @@ const commands: Record<string, Command> = {
     },
   },
   health: {
-    summary: 'Check integrity, foreign keys, the FTS index, schema version, checksums and schema objects. Exit 0 only when healthy.',
+    summary:
+      'Check integrity, foreign keys, the FTS index, schema version, checksums and schema objects. Exit 0 only when healthy.',
     usage: `codeidx health ${TARGET_USAGE} [--full] [--json]`,
     options: { ...TARGET, ...JSON_FLAG, full: { type: 'boolean' } },
     async run(v, _p, io) {
@@ -204,15 +250,26 @@ const commands: Record<string, Command> = {
       return withService(serviceOptions(v), io, async (s) => {
         const result = await s.rebuildFts({ onProgress: io.progress });
         io.done();
-        print(io, result, `Rebuilt the full-text index: ${result.rows} files in ${format.ms(result.ms)}.\n`, v.json as boolean);
+        print(
+          io,
+          result,
+          `Rebuilt the full-text index: ${result.rows} files in ${format.ms(result.ms)}.\n`,
+          v.json as boolean,
+        );
         return 0;
       });
     },
   },
   repair: {
-    summary: 'Move a damaged or drifted database aside and create a new one, or accept changed checksums.',
+    summary:
+      'Move a damaged or drifted database aside and create a new one, or accept changed checksums.',
     usage: `codeidx repair ${TARGET_USAGE} [--accept-checksums] [--yes] [--json]`,
-    options: { ...TARGET, ...JSON_FLAG, 'accept-checksums': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
+    options: {
+      ...TARGET,
+      ...JSON_FLAG,
+      'accept-checksums': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     async run(v, _p, io) {
       const path = resolveDatabasePath(serviceOptions(v));
       const what = v['accept-checksums']
@@ -225,7 +282,11 @@ const commands: Record<string, Command> = {
       return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
         if (s.notice) {
           await s.migrate();
-          const result = { action: 'moved-aside', movedTo: s.notice.movedTo, message: s.notice.message };
+          const result = {
+            action: 'moved-aside',
+            movedTo: s.notice.movedTo,
+            message: s.notice.message,
+          };
           print(io, result, `${result.message}\n`, v.json as boolean);
           return 0;
         }
@@ -238,13 +299,20 @@ const commands: Record<string, Command> = {
   import: {
     summary: 'Load indexer records (JSON lines, one file a line) from FILE or - (stdin).',
     usage: `codeidx import FILE|- ${TARGET_USAGE} [--strict] [--batch-size N] [--json]`,
-    options: { ...TARGET, ...JSON_FLAG, strict: { type: 'boolean' }, 'batch-size': { type: 'string' } },
+    options: {
+      ...TARGET,
+      ...JSON_FLAG,
+      strict: { type: 'boolean' },
+      'batch-size': { type: 'string' },
+    },
     positionals: 1,
     async run(v, [file], io) {
       const batchSize = parseVersion(v['batch-size'] as string | undefined, '--batch-size');
       if (batchSize === 0) throw new UsageError('--batch-size must be at least 1.');
       if (file !== '-' && !existsSync(file!)) {
-        throw new CodeidxError('INVALID_ARGUMENT', `No such file: ${file}.`, { hint: 'Give a JSON lines file, or - to read stdin.' });
+        throw new CodeidxError('INVALID_ARGUMENT', `No such file: ${file}.`, {
+          hint: 'Give a JSON lines file, or - to read stdin.',
+        });
       }
       const input = file === '-' ? process.stdin : createReadStream(file!);
       return withService(serviceOptions(v), io, async (s) => {
@@ -284,7 +352,7 @@ function helpText(): string {
     'Commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
     '',
-    'Run `codeidx COMMAND --help` for a command\'s options.',
+    "Run `codeidx COMMAND --help` for a command's options.",
     'Exit codes: 0 success, 1 failure (health: not healthy), 2 usage error.',
     'Environment: CODEIDX_BACKUP_KEY (backup passphrase), CODEIDX_LOG (error|warn|info|debug).',
     '',
@@ -324,7 +392,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`codeidx: unknown command "${name}". Run \`codeidx --help\` for the list.\n`);
+    process.stderr.write(
+      `codeidx: unknown command "${name}". Run \`codeidx --help\` for the list.\n`,
+    );
     return 2;
   }
   let io: Io | undefined;
@@ -335,14 +405,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+      parsed = parseArgs({
+        args: rest,
+        options: command.options,
+        allowPositionals: true,
+        strict: true,
+      });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     const expected = command.positionals ?? 0;
     if (parsed.positionals.length !== expected) {
       throw new UsageError(
-        expected ? `${name} takes ${expected} argument(s).` : `${name} takes no arguments (got "${parsed.positionals[0]}").`,
+        expected
+          ? `${name} takes ${expected} argument(s).`
+          : `${name} takes no arguments (got "${parsed.positionals[0]}").`,
       );
     }
     io = makeIo(Boolean(parsed.values.json));
@@ -355,7 +432,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const error = err instanceof CodeidxError ? err : toCodeidxError(err);
     process.stderr.write(`codeidx ${name}: ${error.userMessage.replace(/\s*\n\s*/g, ' ')}\n`);
-    if (process.env.CODEIDX_LOG === 'debug' && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (process.env.CODEIDX_LOG === 'debug' && error.stack)
+      process.stderr.write(`${error.stack}\n`);
     return 1;
   }
 }

@@ -18,9 +18,21 @@ export interface HealthInputs {
   full?: boolean;
 }
 
-const REPAIR = { cli: 'codeidx repair', command: 'codeidx.repair', title: 'Repair (move aside and rebuild)' };
-const MIGRATE = { cli: 'codeidx migrate', command: 'codeidx.migrate', title: 'Run pending migrations' };
-const REBUILD = { cli: 'codeidx rebuild-fts', command: 'codeidx.rebuildFts', title: 'Rebuild the full-text index' };
+const REPAIR = {
+  cli: 'codeidx repair',
+  command: 'codeidx.repair',
+  title: 'Repair (move aside and rebuild)',
+};
+const MIGRATE = {
+  cli: 'codeidx migrate',
+  command: 'codeidx.migrate',
+  title: 'Run pending migrations',
+};
+const REBUILD = {
+  cli: 'codeidx rebuild-fts',
+  command: 'codeidx.rebuildFts',
+  title: 'Rebuild the full-text index',
+};
 const BACKUP = { cli: 'codeidx backup', command: 'codeidx.backup', title: 'Back up now' };
 
 function rowsText(rows: unknown[]): string {
@@ -41,13 +53,19 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
     checks.push(check);
   };
 
-  const integrity = db.pragma(inputs.full ? 'integrity_check' : 'quick_check', { simple: false }) as {
+  const integrity = db.pragma(inputs.full ? 'integrity_check' : 'quick_check', {
+    simple: false,
+  }) as {
     [k: string]: string;
   }[];
   const integrityLines = integrity.map((r) => Object.values(r)[0]);
   add(
     integrityLines.length === 1 && integrityLines[0] === 'ok'
-      ? { name: 'integrity', status: 'healthy', message: `${inputs.full ? 'integrity_check' : 'quick_check'}: ok` }
+      ? {
+          name: 'integrity',
+          status: 'healthy',
+          message: `${inputs.full ? 'integrity_check' : 'quick_check'}: ok`,
+        }
       : {
           name: 'integrity',
           status: 'unhealthy',
@@ -80,7 +98,11 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
       fix: MIGRATE,
     });
   } else {
-    add({ name: 'schema-version', status: 'healthy', message: `Schema version ${status.currentVersion} (latest).` });
+    add({
+      name: 'schema-version',
+      status: 'healthy',
+      message: `Schema version ${status.currentVersion} (latest).`,
+    });
   }
 
   const checksumProblems = status.problems.filter((p) => p.kind !== 'database-newer');
@@ -92,7 +114,11 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
           status: 'unhealthy',
           message: checksumProblems.map((p) => p.message).join(' '),
           fix: checksumProblems.every((p) => p.kind === 'checksum-mismatch')
-            ? { cli: 'codeidx repair --accept-checksums', command: 'codeidx.repair', title: 'Accept the new checksums' }
+            ? {
+                cli: 'codeidx repair --accept-checksums',
+                command: 'codeidx.repair',
+                title: 'Accept the new checksums',
+              }
             : REPAIR,
         },
   );
@@ -100,8 +126,17 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
   const drift = findSchemaDrift(db, manager.migrations);
   add(
     drift
-      ? { name: 'schema-objects', status: 'unhealthy', message: `${describeDrift(drift)} Writes are blocked.`, fix: REPAIR }
-      : { name: 'schema-objects', status: 'healthy', message: 'Schema objects match the migrations.' },
+      ? {
+          name: 'schema-objects',
+          status: 'unhealthy',
+          message: `${describeDrift(drift)} Writes are blocked.`,
+          fix: REPAIR,
+        }
+      : {
+          name: 'schema-objects',
+          status: 'healthy',
+          message: 'Schema objects match the migrations.',
+        },
   );
 
   if (inputs.checkSearchIndex && status.currentVersion >= 2 && !drift) {

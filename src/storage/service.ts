@@ -89,14 +89,24 @@ export class DatabaseService {
   private readonly resilience: ReturnType<typeof createResilience>;
   private blocked: CodeidxError | undefined;
 
-  private constructor(path: string, db: Connection, options: ServiceOptions, created: boolean, notice?: OpenNotice) {
+  private constructor(
+    path: string,
+    db: Connection,
+    options: ServiceOptions,
+    created: boolean,
+    notice?: OpenNotice,
+  ) {
     this.path = path;
     this.db = db;
     this.options = options;
     this.created = created;
     this.notice = notice;
     this.logger = options.logger ?? silentLogger;
-    this.manager = new MigrationManager(db, loadMigrations(options.migrationsDir ?? defaultMigrationsDir()), this.logger);
+    this.manager = new MigrationManager(
+      db,
+      loadMigrations(options.migrationsDir ?? defaultMigrationsDir()),
+      this.logger,
+    );
     this.resilience = createResilience({ logger: this.logger });
     this.checkDrift();
   }
@@ -117,7 +127,11 @@ export class DatabaseService {
     } catch (err) {
       db?.close();
       const error = toCodeidxError(err, `Cannot open ${path}`);
-      if ((error.code !== 'CORRUPT' && error.code !== 'FOREIGN_DATABASE') || options.recover === false) throw error;
+      if (
+        (error.code !== 'CORRUPT' && error.code !== 'FOREIGN_DATABASE') ||
+        options.recover === false
+      )
+        throw error;
       const reason = error.code === 'CORRUPT' ? 'corrupt' : 'foreign';
       const movedTo = moveAside(path, reason);
       const message =
@@ -165,17 +179,28 @@ export class DatabaseService {
         ? this.autoBackup(o.onProgress)
         : undefined;
     const result = await this.resilience.execute(() =>
-      this.manager.migrate({ to: target, dryRun: o.dryRun, onProgress: o.onProgress, cancel: o.cancel }),
+      this.manager.migrate({
+        to: target,
+        dryRun: o.dryRun,
+        onProgress: o.onProgress,
+        cancel: o.cancel,
+      }),
     );
     if (result.steps.length) this.repository = undefined;
     return backup ? { ...result, backup } : result;
   }
 
-  async rollback(o: { to: number; onProgress?: ProgressListener; cancel?: CancelFlag }): Promise<MigrationRunResult> {
+  async rollback(o: {
+    to: number;
+    onProgress?: ProgressListener;
+    cancel?: CancelFlag;
+  }): Promise<MigrationRunResult> {
     this.assertWritable();
     const status = this.manager.status();
     const backup =
-      status.problems.length === 0 && o.to < status.currentVersion ? this.autoBackup(o.onProgress) : undefined;
+      status.problems.length === 0 && o.to < status.currentVersion
+        ? this.autoBackup(o.onProgress)
+        : undefined;
     const result = await this.resilience.execute(() =>
       this.manager.rollback({ to: o.to, onProgress: o.onProgress, cancel: o.cancel }),
     );
@@ -197,7 +222,9 @@ export class DatabaseService {
     return report;
   }
 
-  async backup(o: { out?: string; encrypt?: boolean; onProgress?: ProgressListener } = {}): Promise<BackupResult> {
+  async backup(
+    o: { out?: string; encrypt?: boolean; onProgress?: ProgressListener } = {},
+  ): Promise<BackupResult> {
     if (o.encrypt && !this.options.backupKey) {
       throw new CodeidxError('INVALID_ARGUMENT', 'An encrypted backup needs a key.', {
         hint: 'Set CODEIDX_BACKUP_KEY (CLI) or run "CodeIdx: Set Backup Encryption Key" (VS Code).',
@@ -209,7 +236,10 @@ export class DatabaseService {
         out: o.out,
         dir: this.options.backupDir,
         keep: this.options.backupKeep,
-        key: o.encrypt || (o.encrypt === undefined && this.options.backupKey) ? this.options.backupKey : undefined,
+        key:
+          o.encrypt || (o.encrypt === undefined && this.options.backupKey)
+            ? this.options.backupKey
+            : undefined,
         logger: this.logger,
         onProgress: o.onProgress,
       }),
@@ -233,7 +263,9 @@ export class DatabaseService {
     }
   }
 
-  async rebuildFts(o: { onProgress?: ProgressListener; cancel?: CancelFlag } = {}): Promise<{ rows: number; ms: number }> {
+  async rebuildFts(
+    o: { onProgress?: ProgressListener; cancel?: CancelFlag } = {},
+  ): Promise<{ rows: number; ms: number }> {
     this.assertWritable();
     this.requireVersion(2, 'The full-text index');
     return this.resilience.execute(() => rebuildSearchIndex(this.db, o));
@@ -257,13 +289,19 @@ export class DatabaseService {
       };
     }
     if (status.problems.some((p) => p.kind === 'database-newer')) {
-      throw new CodeidxError('DATABASE_NEWER', 'The database is newer than this build; repair will not touch it.', {
-        hint: 'Update codeidx instead.',
-      });
+      throw new CodeidxError(
+        'DATABASE_NEWER',
+        'The database is newer than this build; repair will not touch it.',
+        {
+          hint: 'Update codeidx instead.',
+        },
+      );
     }
     const report = this.health();
     const broken = report.checks.filter(
-      (c) => c.status === 'unhealthy' && ['integrity', 'foreign-keys', 'schema-objects', 'checksums'].includes(c.name),
+      (c) =>
+        c.status === 'unhealthy' &&
+        ['integrity', 'foreign-keys', 'schema-objects', 'checksums'].includes(c.name),
     );
     if (broken.length === 0 && !this.blocked) {
       return { action: 'none', message: 'The database is healthy; nothing to repair.' };
@@ -278,7 +316,9 @@ export class DatabaseService {
   }
 
   /** Routine upkeep: FTS5 optimize, ANALYZE via `PRAGMA optimize`, a WAL checkpoint, and VACUUM on request. */
-  async maintenance(o: { vacuum?: boolean } = {}): Promise<{ ms: number; checkpointed: boolean; vacuumed: boolean }> {
+  async maintenance(
+    o: { vacuum?: boolean } = {},
+  ): Promise<{ ms: number; checkpointed: boolean; vacuumed: boolean }> {
     this.assertWritable();
     const t0 = performance.now();
     return this.resilience.execute(() => {
@@ -286,7 +326,11 @@ export class DatabaseService {
       this.db.pragma('optimize=0x10002');
       const [checkpoint] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
       if (o.vacuum) this.db.exec('VACUUM');
-      return { ms: performance.now() - t0, checkpointed: checkpoint?.busy === 0, vacuumed: Boolean(o.vacuum) };
+      return {
+        ms: performance.now() - t0,
+        checkpointed: checkpoint?.busy === 0,
+        vacuumed: Boolean(o.vacuum),
+      };
     });
   }
 
@@ -304,7 +348,12 @@ export class DatabaseService {
 
   async importRecords(
     input: AsyncIterable<string> | NodeJS.ReadableStream,
-    o: { strict?: boolean; batchSize?: number; onProgress?: ProgressListener; cancel?: CancelFlag } = {},
+    o: {
+      strict?: boolean;
+      batchSize?: number;
+      onProgress?: ProgressListener;
+      cancel?: CancelFlag;
+    } = {},
   ): Promise<ImportReport> {
     this.assertWritable();
     this.requireVersion(this.manager.latestVersion, 'Import');
@@ -368,7 +417,10 @@ export class DatabaseService {
       .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'files'")
       .pluck()
       .get();
-    return hasFiles !== undefined && this.db.prepare('SELECT EXISTS (SELECT 1 FROM files)').pluck().get() === 1;
+    return (
+      hasFiles !== undefined &&
+      this.db.prepare('SELECT EXISTS (SELECT 1 FROM files)').pluck().get() === 1
+    );
   }
 
   private reopen(): void {
@@ -382,10 +434,14 @@ export class DatabaseService {
   private checkDrift(): void {
     const drift = findSchemaDrift(this.db, this.manager.migrations);
     this.blocked = drift
-      ? new CodeidxError('SCHEMA_DRIFT', `${describeDrift(drift)} Writes are blocked so that nothing foreign runs.`, {
-          hint: 'Run `codeidx repair` (or "CodeIdx: Check Health" → Repair) to move the file aside and rebuild it.',
-          details: { drift },
-        })
+      ? new CodeidxError(
+          'SCHEMA_DRIFT',
+          `${describeDrift(drift)} Writes are blocked so that nothing foreign runs.`,
+          {
+            hint: 'Run `codeidx repair` (or "CodeIdx: Check Health" → Repair) to move the file aside and rebuild it.',
+            details: { drift },
+          },
+        )
       : undefined;
     if (this.blocked) this.logger.error(this.blocked.message, { hint: this.blocked.hint });
   }
@@ -397,9 +453,13 @@ export class DatabaseService {
   private requireVersion(version: number, what: string): void {
     const current = this.manager.status().currentVersion;
     if (current < version) {
-      throw new CodeidxError('INVALID_ARGUMENT', `${what} needs schema version ${version}; the database is at ${current}.`, {
-        hint: 'Run `codeidx migrate` first.',
-      });
+      throw new CodeidxError(
+        'INVALID_ARGUMENT',
+        `${what} needs schema version ${version}; the database is at ${current}.`,
+        {
+          hint: 'Run `codeidx migrate` first.',
+        },
+      );
     }
   }
 }

@@ -22,9 +22,13 @@ export function defaultMigrationsDir(): string {
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new CodeidxError('MIGRATION_INVALID', 'The migrations folder of this build is missing.', {
-        hint: 'Reinstall codeidx: its package must contain migrations/.',
-      });
+      throw new CodeidxError(
+        'MIGRATION_INVALID',
+        'The migrations folder of this build is missing.',
+        {
+          hint: 'Reinstall codeidx: its package must contain migrations/.',
+        },
+      );
     }
     dir = parent;
   }
@@ -60,7 +64,8 @@ export function loadMigrations(dir: string = defaultMigrationsDir()): Migration[
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.sql')) continue;
     const m = FILE_NAME.exec(file);
-    if (!m) throw invalid(`Migration file "${file}" does not follow NNN_snake_name.(up|down).sql.`, dir);
+    if (!m)
+      throw invalid(`Migration file "${file}" does not follow NNN_snake_name.(up|down).sql.`, dir);
     const version = Number(m[1]);
     const name = m[2]!;
     const direction = m[3] as 'up' | 'down';
@@ -77,7 +82,10 @@ export function loadMigrations(dir: string = defaultMigrationsDir()): Migration[
     const entry = byVersion.get(version)!;
     const label = `${String(version).padStart(3, '0')}_${entry.name}`;
     if (version !== index + 1) {
-      throw invalid(`Migration ${String(index + 1).padStart(3, '0')} is missing (found ${label} after it).`, dir);
+      throw invalid(
+        `Migration ${String(index + 1).padStart(3, '0')} is missing (found ${label} after it).`,
+        dir,
+      );
     }
     if (entry.up === undefined) throw invalid(`Migration ${label} has no .up.sql file.`, dir);
     if (entry.down === undefined) throw invalid(`Migration ${label} has no .down.sql file.`, dir);
@@ -96,7 +104,8 @@ export function loadMigrations(dir: string = defaultMigrationsDir()): Migration[
 }
 
 /** A piece of a migration file: plain SQL run as is, or one statement repeated until it changes nothing. */
-export type SqlChunk = { kind: 'sql'; sql: string } | { kind: 'repeat'; sql: string; totalSql: string };
+export type SqlChunk =
+  { kind: 'sql'; sql: string } | { kind: 'repeat'; sql: string; totalSql: string };
 
 /**
  * Splits a migration's SQL at `-- codeidx:repeat total: <scalar query>` ... `-- codeidx:end`
@@ -116,12 +125,18 @@ export function parseChunks(sql: string): SqlChunk[] {
     const directive = /^--\s*codeidx:(\w+)\s*(.*)$/.exec(line.trim());
     if (directive?.[1] === 'repeat') {
       const total = /^total:\s*(.+)$/.exec(directive[2]!.trim());
-      if (!total || repeat) throw new CodeidxError('MIGRATION_INVALID', `Bad directive: ${line.trim()}`);
+      if (!total || repeat)
+        throw new CodeidxError('MIGRATION_INVALID', `Bad directive: ${line.trim()}`);
       flush();
       repeat = { totalSql: total[1]!, lines: [] };
     } else if (directive?.[1] === 'end') {
-      if (!repeat) throw new CodeidxError('MIGRATION_INVALID', '`-- codeidx:end` without a repeat block.');
-      chunks.push({ kind: 'repeat', sql: repeat.lines.join('\n').trim(), totalSql: repeat.totalSql });
+      if (!repeat)
+        throw new CodeidxError('MIGRATION_INVALID', '`-- codeidx:end` without a repeat block.');
+      chunks.push({
+        kind: 'repeat',
+        sql: repeat.lines.join('\n').trim(),
+        totalSql: repeat.totalSql,
+      });
       repeat = undefined;
     } else if (directive) {
       throw new CodeidxError('MIGRATION_INVALID', `Unknown directive: ${line.trim()}`);
@@ -129,7 +144,11 @@ export function parseChunks(sql: string): SqlChunk[] {
       (repeat ? repeat.lines : plain).push(line);
     }
   }
-  if (repeat) throw new CodeidxError('MIGRATION_INVALID', 'A `-- codeidx:repeat` block has no `-- codeidx:end`.');
+  if (repeat)
+    throw new CodeidxError(
+      'MIGRATION_INVALID',
+      'A `-- codeidx:repeat` block has no `-- codeidx:end`.',
+    );
   flush();
   return chunks;
 }

@@ -65,7 +65,12 @@ export class MigrationManager {
       applied: snapshot.applied,
       pending: this.migrations
         .filter((m) => m.version > snapshot.version && !appliedVersions.has(m.version))
-        .map(({ version, name, description, checksum }) => ({ version, name, description, checksum })),
+        .map(({ version, name, description, checksum }) => ({
+          version,
+          name,
+          description,
+          checksum,
+        })),
       problems: this.problems(snapshot),
     };
   }
@@ -110,7 +115,11 @@ export class MigrationManager {
         this.db
           .prepare(`UPDATE ${HISTORY_TABLE} SET checksum = ? WHERE version = ?`)
           .run(migration.checksum, record.version);
-        this.audit('accept-checksum', migration, `previous ${record.checksum}; now ${migration.checksum}`);
+        this.audit(
+          'accept-checksum',
+          migration,
+          `previous ${record.checksum}; now ${migration.checksum}`,
+        );
         accepted.push(record.version);
       }
       return accepted;
@@ -118,7 +127,11 @@ export class MigrationManager {
   }
 
   /** Writes an audit row in its own transaction (used for refusals and failures). */
-  auditAlone(action: string, migration: Pick<Migration, 'version' | 'name'> | undefined, detail: string): void {
+  auditAlone(
+    action: string,
+    migration: Pick<Migration, 'version' | 'name'> | undefined,
+    detail: string,
+  ): void {
     try {
       if (!this.tableExists(AUDIT_TABLE)) return;
       this.writeTransaction(() => this.audit(action, migration, detail));
@@ -142,22 +155,27 @@ export class MigrationManager {
       this.refuseOnProblems(snapshot, direction);
       const from = snapshot.version;
       const plan = this.plan(from, direction === 'up' ? Math.max(from, to) : Math.min(from, to));
-      return { fromVersion: from, toVersion: from, dryRun: true, steps: [], plan, totalMs: performance.now() - started };
+      return {
+        fromVersion: from,
+        toVersion: from,
+        dryRun: true,
+        steps: [],
+        plan,
+        totalMs: performance.now() - started,
+      };
     }
 
     // Table rebuilds in a migration need foreign keys off; it cannot change inside a transaction.
     this.db.pragma('foreign_keys = OFF');
-    let from = 0;
-    let plan: MigrationPlanStep[] = [];
     const steps: MigrationResult[] = [];
     let current: MigrationPlanStep | undefined;
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const snapshot = this.snapshot();
-        from = snapshot.version;
+        const from = snapshot.version;
         this.refuseOnProblems(snapshot, direction);
-        plan = this.plan(from, direction === 'up' ? Math.max(from, to) : Math.min(from, to));
+        const plan = this.plan(from, direction === 'up' ? Math.max(from, to) : Math.min(from, to));
         plan.forEach((step, index) => {
           current = step;
           throwIfCancelled(options.cancel, 'The migration run');
@@ -181,13 +199,25 @@ export class MigrationManager {
               .prepare(
                 `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, execution_ms) VALUES (?, ?, ?, ?, ?)`,
               )
-              .run(step.version, step.name, migration.checksum, new Date().toISOString(), Math.round(executionMs));
+              .run(
+                step.version,
+                step.name,
+                migration.checksum,
+                new Date().toISOString(),
+                Math.round(executionMs),
+              );
             this.audit('up', migration, `applied in ${executionMs.toFixed(1)} ms`);
           } else if (this.tableExists(HISTORY_TABLE)) {
             this.db.prepare(`DELETE FROM ${HISTORY_TABLE} WHERE version = ?`).run(step.version);
             this.audit('down', migration, `rolled back in ${executionMs.toFixed(1)} ms`);
           }
-          steps.push({ version: step.version, name: step.name, direction, success: true, executionMs });
+          steps.push({
+            version: step.version,
+            name: step.name,
+            direction,
+            success: true,
+            executionMs,
+          });
           // Each step is an equal share of the bar; a populate step has already given part of it.
           options.onProgress?.({
             phase: direction === 'up' ? 'migrate' : 'rollback',
@@ -198,20 +228,33 @@ export class MigrationManager {
           });
         });
         current = undefined;
-        const target = plan.length ? plan[plan.length - 1]!.version - (direction === 'down' ? 1 : 0) : from;
+        const target = plan.length
+          ? plan[plan.length - 1]!.version - (direction === 'down' ? 1 : 0)
+          : from;
         if (plan.length) {
           const violations = this.db.pragma('foreign_key_check') as unknown[];
           if (violations.length) {
-            throw new CodeidxError('MIGRATION_FAILED', `The migration left ${violations.length} foreign key violation(s).`, {
-              hint: 'This is a bug in the migration; nothing was changed. Report it with the log.',
-              details: { violations: violations.slice(0, 10) },
-            });
+            throw new CodeidxError(
+              'MIGRATION_FAILED',
+              `The migration left ${violations.length} foreign key violation(s).`,
+              {
+                hint: 'This is a bug in the migration; nothing was changed. Report it with the log.',
+                details: { violations: violations.slice(0, 10) },
+              },
+            );
           }
           this.db.pragma(`user_version = ${target}`);
           this.db.pragma(`application_id = ${target === 0 ? 0 : APPLICATION_ID}`);
         }
         this.db.exec('COMMIT');
-        return { fromVersion: from, toVersion: target, dryRun: false, steps, plan, totalMs: performance.now() - started };
+        return {
+          fromVersion: from,
+          toVersion: target,
+          dryRun: false,
+          steps,
+          plan,
+          totalMs: performance.now() - started,
+        };
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw err;
@@ -221,12 +264,23 @@ export class MigrationManager {
       if (!current && REFUSALS.has(error.code)) {
         this.logger.error(error.message, { hint: error.hint });
         const version = error.details.refusedVersion as number | undefined;
-        this.auditAlone('refused', version ? this.migrations[version - 1] : undefined, error.message);
+        this.auditAlone(
+          'refused',
+          version ? this.migrations[version - 1] : undefined,
+          error.message,
+        );
       } else if (current) {
-        this.logger.error(`Migration ${current.version} ${current.direction} failed; the run was rolled back`, {
-          error: error.message,
-        });
-        this.auditAlone(error.code === 'CANCELLED' ? 'cancelled' : 'failed', current, error.message);
+        this.logger.error(
+          `Migration ${current.version} ${current.direction} failed; the run was rolled back`,
+          {
+            error: error.message,
+          },
+        );
+        this.auditAlone(
+          error.code === 'CANCELLED' ? 'cancelled' : 'failed',
+          current,
+          error.message,
+        );
       }
       throw error;
     } finally {
@@ -241,12 +295,21 @@ export class MigrationManager {
     return new CodeidxError(
       'MIGRATION_FAILED',
       `Migration ${String(step.version).padStart(3, '0')}_${step.name} (${step.direction}) failed: ${cause.message}. The run was rolled back; the database is unchanged.`,
-      { hint: 'See the log for the SQL error; run `codeidx health` to check the database.', cause: err },
+      {
+        hint: 'See the log for the SQL error; run `codeidx health` to check the database.',
+        cause: err,
+      },
     );
   }
 
   /** Runs one step's SQL; returns how much of the step's progress share its batches reported. */
-  private execute(step: MigrationPlanStep, index: number, count: number, share: number, options: RunOptions): number {
+  private execute(
+    step: MigrationPlanStep,
+    index: number,
+    count: number,
+    share: number,
+    options: RunOptions,
+  ): number {
     let given = 0;
     for (const chunk of parseChunks(step.sql)) {
       if (chunk.kind === 'sql') {
@@ -335,11 +398,19 @@ export class MigrationManager {
     const newer = problems.find((p) => p.kind === 'database-newer');
     const first = newer ?? problems[0];
     if (!first) return;
-    const code = newer ? 'DATABASE_NEWER' : first.kind === 'checksum-mismatch' ? 'CHECKSUM_MISMATCH' : 'SCHEMA_DRIFT';
-    throw new CodeidxError(code, `Refusing to ${direction === 'up' ? 'migrate' : 'roll back'}: ${first.message}`, {
-      hint: first.hint,
-      details: { problems, refusedVersion: first.version },
-    });
+    const code = newer
+      ? 'DATABASE_NEWER'
+      : first.kind === 'checksum-mismatch'
+        ? 'CHECKSUM_MISMATCH'
+        : 'SCHEMA_DRIFT';
+    throw new CodeidxError(
+      code,
+      `Refusing to ${direction === 'up' ? 'migrate' : 'roll back'}: ${first.message}`,
+      {
+        hint: first.hint,
+        details: { problems, refusedVersion: first.version },
+      },
+    );
   }
 
   private snapshot(): Snapshot {
@@ -356,15 +427,32 @@ export class MigrationManager {
 
   private tableExists(name: string): boolean {
     return (
-      this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(name) !== undefined
+      this.db
+        .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
+        .pluck()
+        .get(name) !== undefined
     );
   }
 
-  private audit(action: string, migration: Pick<Migration, 'version' | 'name'> | undefined, detail: string): void {
-    const checksum = migration && 'checksum' in migration ? (migration as Migration).checksum : null;
+  private audit(
+    action: string,
+    migration: Pick<Migration, 'version' | 'name'> | undefined,
+    detail: string,
+  ): void {
+    const checksum =
+      migration && 'checksum' in migration ? (migration as Migration).checksum : null;
     this.db
-      .prepare(`INSERT INTO ${AUDIT_TABLE} (at, action, version, name, checksum, detail) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(new Date().toISOString(), action, migration?.version ?? null, migration?.name ?? null, checksum, detail);
+      .prepare(
+        `INSERT INTO ${AUDIT_TABLE} (at, action, version, name, checksum, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        new Date().toISOString(),
+        action,
+        migration?.version ?? null,
+        migration?.name ?? null,
+        checksum,
+        detail,
+      );
   }
 
   private readInTransaction<T>(fn: () => T): T {

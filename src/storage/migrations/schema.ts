@@ -22,7 +22,8 @@ export interface SchemaDrift {
 const expectedCache = new Map<string, Map<string, SchemaObject>>();
 
 /** SQLite's own objects (statistics, sequences, auto-indexes) are not part of what we compare. */
-const READ_OBJECTS = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+const READ_OBJECTS =
+  "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
 function key(o: SchemaObject): string {
   return `${o.type}:${o.name}`;
@@ -32,7 +33,10 @@ function key(o: SchemaObject): string {
  * The objects that migrations 1..version create, found by running them on an in-memory database:
  * the migrations themselves are the definition, so nothing is written down twice.
  */
-export function expectedSchema(migrations: readonly Migration[], version: number): Map<string, SchemaObject> {
+export function expectedSchema(
+  migrations: readonly Migration[],
+  version: number,
+): Map<string, SchemaObject> {
   const applied = migrations.slice(0, version);
   const cacheKey = applied.map((m) => m.checksum).join(',');
   let objects = expectedCache.get(cacheKey);
@@ -42,7 +46,9 @@ export function expectedSchema(migrations: readonly Migration[], version: number
       for (const migration of applied) {
         for (const chunk of parseChunks(migration.up)) memory.exec(chunk.sql);
       }
-      objects = new Map((memory.prepare(READ_OBJECTS).all() as SchemaObject[]).map((o) => [key(o), o]));
+      objects = new Map(
+        (memory.prepare(READ_OBJECTS).all() as SchemaObject[]).map((o) => [key(o), o]),
+      );
     } finally {
       memory.close();
     }
@@ -56,7 +62,10 @@ export function expectedSchema(migrations: readonly Migration[], version: number
  * in one snapshot, so a migration running in another process cannot look like drift.
  * Returns undefined when they match, or when the version is one this build does not know.
  */
-export function findSchemaDrift(db: Connection, migrations: readonly Migration[]): SchemaDrift | undefined {
+export function findSchemaDrift(
+  db: Connection,
+  migrations: readonly Migration[],
+): SchemaDrift | undefined {
   const ownTransaction = !db.inTransaction;
   if (ownTransaction) db.exec('BEGIN');
   let version: number;
@@ -79,13 +88,16 @@ export function findSchemaDrift(db: Connection, migrations: readonly Migration[]
     else if (want.sql !== object.sql) drift.changed.push(object);
   }
   for (const [k, object] of expected) if (!seen.has(k)) drift.missing.push(object);
-  return drift.unexpected.length || drift.missing.length || drift.changed.length ? drift : undefined;
+  return drift.unexpected.length || drift.missing.length || drift.changed.length
+    ? drift
+    : undefined;
 }
 
 /** One line naming the drifted objects, for a health check or an error. */
 export function describeDrift(drift: SchemaDrift): string {
   const parts: string[] = [];
-  const names = (list: SchemaObject[]): string => list.map((o) => `${o.type} "${o.name}"`).join(', ');
+  const names = (list: SchemaObject[]): string =>
+    list.map((o) => `${o.type} "${o.name}"`).join(', ');
   if (drift.unexpected.length) parts.push(`unexpected ${names(drift.unexpected)}`);
   if (drift.changed.length) parts.push(`changed ${names(drift.changed)}`);
   if (drift.missing.length) parts.push(`missing ${names(drift.missing)}`);
