@@ -296,6 +296,25 @@ const commands: Record<string, Command> = {
       });
     },
   },
+  maintenance: {
+    summary: 'Optimize the full-text index, refresh query statistics, checkpoint the WAL, and VACUUM with --vacuum.',
+    usage: `codeidx maintenance ${TARGET_USAGE} [--vacuum] [--json]`,
+    options: { ...TARGET, ...JSON_FLAG, vacuum: { type: 'boolean' } },
+    async run(v, _p, io) {
+      return withService(serviceOptions(v), io, async (s) => {
+        const before = s.info().sizeBytes;
+        const result = await s.maintenance({ vacuum: Boolean(v.vacuum) });
+        const after = s.info().sizeBytes;
+        print(
+          io,
+          { ...result, bytesBefore: before, bytesAfter: after },
+          `Maintenance done in ${format.ms(result.ms)}: ${before} → ${after} bytes${result.vacuumed ? ' (vacuumed)' : ''}.\n`,
+          v.json as boolean,
+        );
+        return 0;
+      });
+    },
+  },
   import: {
     summary: 'Load indexer records (JSON lines, one file a line) from FILE or - (stdin).',
     usage: `codeidx import FILE|- ${TARGET_USAGE} [--strict] [--batch-size N] [--json]`,
