@@ -1,0 +1,129 @@
+-- Full-text index over files, definitions, imports, docstrings and tags; weighted file tags
+CREATE TABLE file_tags (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+  tag TEXT NOT NULL CHECK (length(tag) > 0),
+  weight REAL NOT NULL CHECK (weight >= 0 AND weight <= 1),
+  UNIQUE (file_id, tag)
+);
+CREATE INDEX file_tags_tag ON file_tags (tag);
+
+-- A regular FTS5 table (it keeps its own copy of the text): deletes need no old values, and
+-- shells of a few years' age can read it. unicode61 splits snake_case and paths at
+-- punctuation; camelCase is split by the view below. rowid = files.id.
+CREATE VIRTUAL TABLE search_index USING fts5 (
+  filename, path, definitions, imports, docstrings, tags,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- Each definition's name followed by its words when it has inner capitals:
+-- 'parseHttpRequest' gives 'parseHttpRequest parse Http Request', so both the whole
+-- identifier (and its prefixes) and its parts are tokens. The split is done in two stages of
+-- 13 replace() calls, because older sqlite3 shells cannot parse 26 nested calls.
+CREATE VIEW definition_terms AS
+SELECT
+  file_id,
+  CASE WHEN half = name AND replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(half, 'N', ' N'), 'O', ' O'), 'P', ' P'), 'Q', ' Q'), 'R', ' R'), 'S', ' S'), 'T', ' T'), 'U', ' U'), 'V', ' V'), 'W', ' W'), 'X', ' X'), 'Y', ' Y'), 'Z', ' Z') = name THEN name
+       ELSE name || ' ' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(half, 'N', ' N'), 'O', ' O'), 'P', ' P'), 'Q', ' Q'), 'R', ' R'), 'S', ' S'), 'T', ' T'), 'U', ' U'), 'V', ' V'), 'W', ' W'), 'X', ' X'), 'Y', ' Y'), 'Z', ' Z') END AS terms
+FROM (SELECT file_id, name, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(name, 'A', ' A'), 'B', ' B'), 'C', ' C'), 'D', ' D'), 'E', ' E'), 'F', ' F'), 'G', ' G'), 'H', ' H'), 'I', ' I'), 'J', ' J'), 'K', ' K'), 'L', ' L'), 'M', ' M') AS half FROM definitions);
+
+-- The one definition of a file's index document: the sync triggers, the population below,
+-- rebuild and the importer all read it, so they cannot disagree.
+CREATE VIEW search_documents AS
+SELECT
+  f.id AS file_id,
+  f.filename AS filename,
+  f.path AS path,
+  (SELECT group_concat(t.terms, ' ') FROM definition_terms AS t WHERE t.file_id = f.id) AS definitions,
+  (SELECT group_concat(i.module, ' ') FROM imports AS i WHERE i.file_id = f.id) AS imports,
+  (SELECT group_concat(d.docstring, ' ') FROM definitions AS d WHERE d.file_id = f.id AND d.docstring IS NOT NULL) AS docstrings,
+  (SELECT group_concat(g.tag, ' ') FROM file_tags AS g WHERE g.file_id = f.id) AS tags
+FROM files AS f;
+
+-- Keep the index in sync with every committed write, through codeidx or plain SQL.
+CREATE TRIGGER search_sync_files_insert AFTER INSERT ON files
+BEGIN
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.id;
+END;
+CREATE TRIGGER search_sync_files_update AFTER UPDATE OF id, filename, path ON files
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.id;
+END;
+CREATE TRIGGER search_sync_files_delete AFTER DELETE ON files
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.id;
+END;
+CREATE TRIGGER search_sync_definitions_insert AFTER INSERT ON definitions
+BEGIN
+  DELETE FROM search_index WHERE rowid = new.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.file_id;
+END;
+CREATE TRIGGER search_sync_definitions_update AFTER UPDATE OF file_id, name, docstring ON definitions
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = old.file_id;
+  DELETE FROM search_index WHERE rowid = new.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.file_id;
+END;
+CREATE TRIGGER search_sync_definitions_delete AFTER DELETE ON definitions
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = old.file_id;
+END;
+CREATE TRIGGER search_sync_imports_insert AFTER INSERT ON imports
+BEGIN
+  DELETE FROM search_index WHERE rowid = new.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.file_id;
+END;
+CREATE TRIGGER search_sync_imports_update AFTER UPDATE OF file_id, module ON imports
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = old.file_id;
+  DELETE FROM search_index WHERE rowid = new.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.file_id;
+END;
+CREATE TRIGGER search_sync_imports_delete AFTER DELETE ON imports
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = old.file_id;
+END;
+CREATE TRIGGER search_sync_file_tags_insert AFTER INSERT ON file_tags
+BEGIN
+  DELETE FROM search_index WHERE rowid = new.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.file_id;
+END;
+CREATE TRIGGER search_sync_file_tags_update AFTER UPDATE OF file_id, tag ON file_tags
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = old.file_id;
+  DELETE FROM search_index WHERE rowid = new.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = new.file_id;
+END;
+CREATE TRIGGER search_sync_file_tags_delete AFTER DELETE ON file_tags
+BEGIN
+  DELETE FROM search_index WHERE rowid = old.file_id;
+  INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+    SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents WHERE file_id = old.file_id;
+END;
+
+-- Index the files that existed before this migration, in batches the manager repeats.
+-- codeidx:repeat total: SELECT count(*) FROM files
+INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags)
+  SELECT file_id, filename, path, definitions, imports, docstrings, tags FROM search_documents
+  WHERE file_id > coalesce((SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1), 0)
+  ORDER BY file_id LIMIT 2000;
+-- codeidx:end

@@ -1,0 +1,251 @@
+import type { Statement } from 'better-sqlite3';
+import { basename, extname } from 'node:path';
+import type { Connection } from './connection.ts';
+import { toCodeidxError } from './errors.ts';
+import { validateRecord, type ValidRecord } from './records.ts';
+import { buildMatchQuery } from './search.ts';
+import type {
+  DefinitionRow,
+  DefinitionType,
+  FileRecordInput,
+  FileRow,
+  SearchOptions,
+  SearchResult,
+  UpsertResult,
+} from './types.ts';
+
+/**
+ * bm25 weights of the index columns, in order: filename, path, definitions, imports,
+ * docstrings, tags. A file's own name and the names it defines say most about it; paths and
+ * tags less; imports and prose least, since many files share them.
+ */
+export const COLUMN_WEIGHTS = [10, 2, 6, 1, 1, 3] as const;
+
+/** Added to the score of files that define exactly the searched name, so they rank first even
+ * when the name is so common that bm25 gives it almost no weight. */
+const EXACT_NAME_BOOST = 1000;
+
+export interface WriteOutcome extends UpsertResult {
+  /** The file existed before (its index row must be replaced). */
+  existed: boolean;
+}
+
+/**
+ * Writes one validated record: the file row and all its children. The caller owns the
+ * transaction. Prepared once per connection.
+ */
+export class FileWriter {
+  private readonly find: Statement<[string], { id: number; hash: string } | undefined>;
+  private readonly insertFile: Statement;
+  private readonly updateFile: Statement;
+  private readonly clear: Statement[];
+  private readonly insertDefinition: Statement;
+  private readonly insertImport: Statement;
+  private readonly insertSymbol: Statement;
+  private readonly insertTag: Statement;
+
+  constructor(db: Connection) {
+    this.find = db.prepare('SELECT id, hash FROM files WHERE path = ?');
+    this.insertFile = db.prepare(
+      `INSERT INTO files (path, filename, extension, size, last_modified, hash, language, indexed_at)
+       VALUES (@path, @filename, @extension, @size, @lastModified, @hash, @language, @indexedAt)`,
+    );
+    this.updateFile = db.prepare(
+      `UPDATE files SET size = @size, last_modified = @lastModified, hash = @hash, language = @language,
+         indexed_at = @indexedAt WHERE id = @id`,
+    );
+    this.clear = ['definitions', 'imports', 'symbols', 'file_tags'].map((t) =>
+      db.prepare(`DELETE FROM ${t} WHERE file_id = ?`),
+    );
+    this.insertDefinition = db.prepare(
+      `INSERT INTO definitions (file_id, name, type, line, "column", exported, docstring, decorators, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertImport = db.prepare(
+      'INSERT INTO imports (file_id, module, type, names, line) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.insertSymbol = db.prepare(
+      'INSERT INTO symbols (file_id, name, kind, scope, line, "column") VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertTag = db.prepare('INSERT INTO file_tags (file_id, tag, weight) VALUES (?, ?, ?)');
+  }
+
+  /** Writes `r` unless the stored hash is the same. Must run inside a transaction. */
+  write(r: ValidRecord, indexedAt: number): WriteOutcome {
+    const existing = this.find.get(r.path);
+    if (existing && existing.hash === r.hash)
+      return { fileId: existing.id, changed: false, existed: true };
+    const row = { ...r, indexedAt };
+    let fileId: number;
+    if (existing) {
+      fileId = existing.id;
+      this.updateFile.run({ ...row, id: fileId });
+      for (const s of this.clear) s.run(fileId);
+    } else {
+      const filename = basename(r.path);
+      fileId = Number(
+        this.insertFile.run({ ...row, filename, extension: extname(filename) }).lastInsertRowid,
+      );
+    }
+    for (const d of r.definitions ?? []) {
+      this.insertDefinition.run(
+        fileId,
+        d.name,
+        d.type,
+        d.line,
+        d.column,
+        d.exported ? 1 : 0,
+        d.docstring ?? null,
+        d.decorators ? JSON.stringify(d.decorators) : null,
+        d.signature ?? null,
+      );
+    }
+    for (const m of r.imports ?? []) {
+      this.insertImport.run(
+        fileId,
+        m.module,
+        m.type,
+        m.names ? JSON.stringify(m.names) : null,
+        m.line ?? null,
+      );
+    }
+    for (const s of r.symbols ?? [])
+      this.insertSymbol.run(fileId, s.name, s.kind, s.scope ?? null, s.line, s.column);
+    for (const t of r.tags ?? []) this.insertTag.run(fileId, t.tag, t.weight);
+    return { fileId, changed: true, existed: existing !== undefined };
+  }
+}
+
+interface RawDefinition {
+  id: number;
+  fileId: number;
+  path: string;
+  name: string;
+  type: DefinitionType;
+  line: number;
+  column: number;
+  exported: number;
+  docstring: string | null;
+  signature: string | null;
+  decorators: string | null;
+}
+
+/**
+ * Files, definitions, imports, symbols and tags of one database, and search over them. Writes
+ * go through the tables; the sync triggers keep the full-text index in step.
+ */
+export class Repository {
+  private readonly db: Connection;
+  private readonly writer: FileWriter;
+  private readonly statements: {
+    remove: Statement;
+    get: Statement;
+    exact: Statement;
+    prefix: Statement;
+    search: Statement;
+  };
+
+  constructor(db: Connection) {
+    this.db = db;
+    this.writer = new FileWriter(db);
+    const definitionColumns = `d.id, d.file_id AS fileId, f.path, d.name, d.type, d.line, d."column" AS "column",
+      d.exported, d.docstring, d.signature, d.decorators`;
+    this.statements = {
+      remove: db.prepare('DELETE FROM files WHERE path = ?'),
+      get: db.prepare(
+        `SELECT id, path, filename, extension, size, last_modified AS lastModified, hash, language,
+           indexed_at AS indexedAt FROM files WHERE path = ?`,
+      ),
+      exact: db.prepare(
+        `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
+         WHERE d.name = ? COLLATE NOCASE ORDER BY f.path, d.line LIMIT ?`,
+      ),
+      prefix: db.prepare(
+        `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
+         WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE ORDER BY d.name COLLATE NOCASE, f.path LIMIT ?`,
+      ),
+      search: db.prepare(
+        `SELECT f.path AS path, f.language AS language,
+           snippet(search_index, -1, '[', ']', '…', 12) AS snippet,
+           -bm25(search_index, ${COLUMN_WEIGHTS.join(', ')})
+             + CASE WHEN f.id IN (SELECT file_id FROM definitions WHERE name = @exact COLLATE NOCASE)
+                    THEN ${EXACT_NAME_BOOST} ELSE 0 END AS score
+         FROM search_index JOIN files f ON f.id = search_index.rowid
+         WHERE search_index MATCH @match
+         ORDER BY score DESC, f.path LIMIT @limit`,
+      ),
+    };
+  }
+
+  /**
+   * Stores a file with all its definitions, imports, symbols and tags in one transaction,
+   * replacing what was stored for that path. An unchanged file (same hash) costs one lookup.
+   */
+  upsertFile(record: FileRecordInput): UpsertResult {
+    const valid = validateRecord(record);
+    try {
+      const { fileId, changed } = this.db.transaction(() => this.writer.write(valid, Date.now()))();
+      return { fileId, changed };
+    } catch (err) {
+      throw toCodeidxError(err, `Cannot store ${record.path}`);
+    }
+  }
+
+  /** Removes a file and everything recorded about it. Returns false when it was not stored. */
+  removeFile(path: string): boolean {
+    return this.statements.remove.run(path).changes > 0;
+  }
+
+  getFile(path: string): FileRow | undefined {
+    return this.statements.get.get(path) as FileRow | undefined;
+  }
+
+  /** Definitions named `name` (case-insensitive), or starting with it when `prefix` is set. */
+  findDefinitions(
+    name: string,
+    options: { limit?: number; prefix?: boolean } = {},
+  ): DefinitionRow[] {
+    const limit = clampLimit(options.limit, 50);
+    const rows = (
+      options.prefix
+        ? this.statements.prefix.all(name, `${name}\u{10FFFF}`, limit)
+        : this.statements.exact.all(name, limit)
+    ) as RawDefinition[];
+    return rows.map((r) => ({
+      ...r,
+      exported: r.exported === 1,
+      decorators: r.decorators ? (JSON.parse(r.decorators) as string[]) : null,
+    }));
+  }
+
+  /**
+   * Full-text search ranked by bm25 with COLUMN_WEIGHTS; files that define exactly the searched
+   * name come first. Returns path, score (higher is better), a snippet and the language.
+   */
+  search(text: string, options: SearchOptions = {}): SearchResult[] {
+    const { match, exactName } = buildMatchQuery(text);
+    return this.statements.search.all({
+      match,
+      exact: exactName ?? null,
+      limit: clampLimit(options.limit, 20),
+    }) as SearchResult[];
+  }
+
+  stats(): { files: number; definitions: number; imports: number; symbols: number; tags: number } {
+    const count = (t: string): number =>
+      Number(this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get());
+    return {
+      files: count('files'),
+      definitions: count('definitions'),
+      imports: count('imports'),
+      symbols: count('symbols'),
+      tags: count('file_tags'),
+    };
+  }
+}
+
+function clampLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1) return fallback;
+  return Math.min(limit, 1000);
+}
