@@ -1,0 +1,265 @@
+// The benchmark: `npm run bench` (or `-- --quick`). Prints one JSON report on stdout and writes
+// bench-report.json. Import speed is a ratio against plain better-sqlite3 doing the same inserts
+// in one transaction, measured in the same run, so a noisy machine affects both sides alike.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openConnection, type Connection } from '../src/storage/connection.ts';
+import { importJsonLines } from '../src/storage/importer.ts';
+import { loadMigrations } from '../src/storage/migrations/loader.ts';
+import { MigrationManager } from '../src/storage/migrations/manager.ts';
+import { Repository } from '../src/storage/repository.ts';
+import { syntheticFile, syntheticLines, WORDS } from './data.ts';
+
+const quick = process.argv.includes('--quick');
+const IMPORT_FILES = quick ? 1_000 : 10_000;
+const SEARCH_SIZES = quick ? [1_000, 5_000] : [10_000, 100_000];
+const POPULATE_FILES = quick ? 5_000 : 100_000;
+const RUNS = quick ? 2 : 5;
+
+const migrations = loadMigrations();
+const root = mkdtempSync(join(tmpdir(), 'codeidx-bench-'));
+let dbCount = 0;
+
+function freshDb(version = migrations.length): Connection {
+  const db = openConnection(join(root, `b${dbCount++}.db`));
+  new MigrationManager(db, migrations).migrate({ to: version });
+  return db;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
+
+async function* asyncLines(from: number, to: number): AsyncGenerator<string> {
+  yield* syntheticLines(from, to);
+}
+
+/** Splits camelCase like the definition_terms view, so the baseline indexes the same text. */
+function terms(name: string): string {
+  const split = name.replace(/[A-Z]/g, (c) => ` ${c}`);
+  return split === name ? name : `${name} ${split}`;
+}
+
+/**
+ * The baseline: the same JSON lines parsed and the same rows inserted with plain prepared
+ * statements in one transaction, no sync triggers, and one FTS5 row per file built in JS.
+ */
+function baselineImport(db: Connection, lines: string[]): number {
+  for (const { name } of db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search_sync_%'")
+    .all() as {
+    name: string;
+  }[]) {
+    db.exec(`DROP TRIGGER ${name}`);
+  }
+  const file = db.prepare(
+    'INSERT INTO files (path, filename, extension, size, last_modified, hash, language, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const def = db.prepare(
+    'INSERT INTO definitions (file_id, name, type, line, "column", exported, docstring, decorators, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const imp = db.prepare(
+    'INSERT INTO imports (file_id, module, type, names, line) VALUES (?, ?, ?, ?, ?)',
+  );
+  const sym = db.prepare(
+    'INSERT INTO symbols (file_id, name, kind, scope, line, "column") VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const tag = db.prepare('INSERT INTO file_tags (file_id, tag, weight) VALUES (?, ?, ?)');
+  const fts = db.prepare(
+    'INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (const line of lines) {
+      const r = JSON.parse(line) as ReturnType<typeof syntheticFile>;
+      const filename = r.path.slice(r.path.lastIndexOf('/') + 1);
+      const id = Number(
+        file.run(
+          r.path,
+          filename,
+          '.ts',
+          r.size,
+          r.lastModified,
+          'a'.repeat(64),
+          r.language,
+          Date.now(),
+        ).lastInsertRowid,
+      );
+      for (const d of r.definitions!) {
+        def.run(
+          id,
+          d.name,
+          d.type,
+          d.line,
+          d.column,
+          d.exported ? 1 : 0,
+          d.docstring ?? null,
+          d.decorators ? JSON.stringify(d.decorators) : null,
+          d.signature ?? null,
+        );
+      }
+      for (const m of r.imports!)
+        imp.run(id, m.module, m.type, JSON.stringify(m.names), m.line ?? null);
+      for (const s of r.symbols!) sym.run(id, s.name, s.kind, s.scope ?? null, s.line, s.column);
+      for (const t of r.tags!) tag.run(id, t.tag, t.weight);
+      const docs = r.definitions!.filter((d) => d.docstring).map((d) => d.docstring);
+      fts.run(
+        id,
+        filename,
+        r.path,
+        r.definitions!.map((d) => terms(d.name)).join(' '),
+        r.imports!.map((m) => m.module).join(' '),
+        docs.length ? docs.join(' ') : null,
+        r.tags!.map((t) => t.tag).join(' '),
+      );
+    }
+  })();
+  return performance.now() - t0;
+}
+
+async function codeidxImport(db: Connection, lines: string[]): Promise<number> {
+  async function* feed(): AsyncGenerator<string> {
+    yield* lines;
+  }
+  const t0 = performance.now();
+  const report = await importJsonLines(db, feed());
+  if (report.errors.length || report.files !== lines.length) {
+    throw new Error(`import failed: ${JSON.stringify(report.errors[0])}`);
+  }
+  return performance.now() - t0;
+}
+
+function latency(
+  fn: (q: string) => unknown,
+  queries: string[],
+): { p50Ms: number; p99Ms: number; queries: number } {
+  for (const q of queries.slice(0, 20)) fn(q); // warm the page cache and statement cache
+  const times = queries.map((q) => {
+    const t0 = performance.now();
+    fn(q);
+    return performance.now() - t0;
+  });
+  return {
+    p50Ms: round(percentile(times, 50)),
+    p99Ms: round(percentile(times, 99)),
+    queries: queries.length,
+  };
+}
+
+function searchQueries(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const a = WORDS[(i * 7) % WORDS.length]!;
+    const b = WORDS[(i * 13 + 5) % WORDS.length]!;
+    const kind = i % 4;
+    if (kind === 0) out.push(a);
+    else if (kind === 1) out.push(`${a} ${b}`);
+    else if (kind === 2) out.push(syntheticFile((i * 7919) % n).definitions![i % 20]!.name);
+    else out.push(`${a}${b[0]!.toUpperCase()}${b.slice(1, 3)}`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const report: Record<string, unknown> = {
+    node: process.version,
+    sqlite: (freshDb(0).prepare('SELECT sqlite_version()').pluck().get() as string) ?? '',
+    quick,
+    at: new Date().toISOString(),
+  };
+
+  // 1. Initial migration on an empty file.
+  const migrationTimes = Array.from({ length: 7 }, () => {
+    const db = openConnection(join(root, `m${dbCount++}.db`));
+    const t0 = performance.now();
+    new MigrationManager(db, migrations).migrate();
+    const ms = performance.now() - t0;
+    db.close();
+    return ms;
+  });
+  report.initialMigration = { medianMs: round(median(migrationTimes)), target: '< 50 ms' };
+
+  // 2. Import against the baseline, alternating to share the machine's noise. The lines are made
+  // before timing; both sides parse the same JSON text.
+  const lines = [...syntheticLines(0, IMPORT_FILES)];
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    base.push(baselineImport(freshDb(), lines));
+    ours.push(await codeidxImport(freshDb(), lines));
+  }
+  report.import = {
+    files: IMPORT_FILES,
+    perFile: { definitions: 20, imports: 8, symbols: 10, tags: 2 },
+    codeidxMs: round(median(ours), 1),
+    baselineMs: round(median(base), 1),
+    ratio: round(median(ours) / median(base), 2),
+    target: 'ratio <= 1.3',
+  };
+
+  // 3. Search and lookup latency at two sizes.
+  const sizes: Record<string, unknown> = {};
+  for (const n of SEARCH_SIZES) {
+    const db = freshDb();
+    const t0 = performance.now();
+    await importJsonLines(db, asyncLines(0, n), { batchSize: 1000 });
+    const importMs = performance.now() - t0;
+    db.pragma('optimize');
+    const repo = new Repository(db);
+    const queries = searchQueries(n);
+    const paths = Array.from({ length: 300 }, (_, i) => syntheticFile((i * 104729) % n).path);
+    const names = Array.from(
+      { length: 300 },
+      (_, i) => syntheticFile((i * 7919) % n).definitions![i % 20]!.name,
+    );
+    sizes[String(n)] = {
+      importMs: round(importMs, 1),
+      search: {
+        ...latency((q) => repo.search(q, { limit: 20 }), queries),
+        target: 'p99 < 20 ms at 100,000 files',
+      },
+      getFile: { ...latency((p) => repo.getFile(p), paths), target: 'p99 < 2 ms' },
+      findDefinitions: {
+        ...latency((name) => repo.findDefinitions(name), names),
+        target: 'p99 < 2 ms',
+      },
+    };
+    db.close();
+  }
+  report.latency = sizes;
+
+  // 4. Peak memory while 002 populates the index over existing files, in a child process so the
+  // figure is the population's alone.
+  const popDb = join(root, 'populate.db');
+  const seed = openConnection(popDb);
+  new MigrationManager(seed, migrations).migrate();
+  await importJsonLines(seed, asyncLines(0, POPULATE_FILES), { batchSize: 1000 });
+  new MigrationManager(seed, migrations).rollback({ to: 1 });
+  seed.close();
+  const child = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('./populate.ts', import.meta.url)), popDb],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (child.status !== 0) throw new Error(`populate child failed: ${child.stderr}`);
+  report.populate = {
+    files: POPULATE_FILES,
+    ...(JSON.parse(child.stdout) as object),
+    target: '< 50 MB',
+  };
+
+  rmSync(root, { recursive: true, force: true });
+  const text = JSON.stringify(report, null, 2);
+  writeFileSync(quick ? 'bench-report.quick.json' : 'bench-report.json', `${text}\n`);
+  process.stdout.write(`${text}\n`);
+}
+
+await main();
