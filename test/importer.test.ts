@@ -1,0 +1,302 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createReadStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openConnection } from '../src/storage/connection.ts';
+import { CodeidxError } from '../src/storage/errors.ts';
+import { importJsonLines } from '../src/storage/importer.ts';
+import { validateRecord } from '../src/storage/records.ts';
+import { Repository } from '../src/storage/repository.ts';
+import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
+
+const CHILD = fileURLToPath(new URL('./fixtures/import-child.ts', import.meta.url));
+
+describe('import', () => {
+  const t = tempDatabases();
+
+  it('loads records with all their rows and keeps the index in sync', async () => {
+    const db = t.open();
+    const records = Array.from({ length: 120 }, (_, i) =>
+      fileRecord(`src/f${i}.ts`, [`alpha${i}`, `betaGamma${i}`]),
+    );
+    const report = await importJsonLines(db, jsonLines(records), { batchSize: 50 });
+    assert.deepEqual(
+      {
+        files: report.files,
+        definitions: report.definitions,
+        imports: report.imports,
+        symbols: report.symbols,
+        tags: report.tags,
+      },
+      { files: 120, definitions: 240, imports: 120, symbols: 120, tags: 120 },
+    );
+    const repo = new Repository(db);
+    assert.deepEqual(repo.stats(), {
+      files: 120,
+      definitions: 240,
+      imports: 120,
+      symbols: 120,
+      tags: 120,
+    });
+    assert.equal(
+      repo.search('betaGamma7')[0]!.path,
+      'src/f7.ts',
+      'the exact name first, then prefixes (betaGamma70…)',
+    );
+    const triggers = db
+      .prepare(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search_sync_%'",
+      )
+      .pluck()
+      .get();
+    assert.equal(triggers, 12, 'the sync triggers are back after the import');
+    assert.deepEqual(
+      db.prepare('SELECT rowid, definitions FROM search_index ORDER BY rowid').all(),
+      db
+        .prepare('SELECT file_id AS rowid, definitions FROM search_documents ORDER BY file_id')
+        .all(),
+    );
+  });
+
+  it('reports bad lines by number, writes nothing of them, and loads the rest', async () => {
+    const db = t.open();
+    const lines = [
+      fileRecord('src/ok1.ts'),
+      '{"path": ',
+      {
+        ...fileRecord('src/bad-type.ts'),
+        definitions: [{ name: 'x', type: 'banana', line: 1, column: 0, exported: true }],
+      },
+      '',
+      {
+        ...fileRecord('src/bad-line.ts'),
+        symbols: [{ name: 's', kind: 'variable', line: 0, column: 0 }],
+      },
+      {
+        ...fileRecord('src/dup-tag.ts'),
+        tags: [
+          { tag: 'a', weight: 1 },
+          { tag: 'a', weight: 0.5 },
+        ],
+      },
+      '[1, 2]',
+      fileRecord('src/ok2.ts'),
+    ];
+    const report = await importJsonLines(db, jsonLines(lines));
+    assert.equal(report.lines, 8);
+    assert.equal(report.files, 2);
+    assert.deepEqual(
+      report.errors.map((e) => e.line),
+      [2, 3, 5, 6, 7],
+    );
+    assert.match(report.errors[0]!.message, /not valid JSON/);
+    assert.match(report.errors[1]!.message, /definitions\[0\]\.type must be one of class/);
+    assert.match(report.errors[2]!.message, /symbols\[0\]\.line must be a whole number >= 1/);
+    assert.match(report.errors[3]!.message, /"a" appears twice/);
+    assert.deepEqual(db.prepare('SELECT path FROM files ORDER BY path').pluck().all(), [
+      'src/ok1.ts',
+      'src/ok2.ts',
+    ]);
+  });
+
+  it('isolates a record the database refuses, by redoing its batch file by file', async () => {
+    const db = t.open();
+    // A constraint that validation cannot know about: definition names unique across files.
+    db.exec('CREATE UNIQUE INDEX test_unique_name ON definitions (name)');
+    const report = await importJsonLines(
+      db,
+      jsonLines([
+        fileRecord('src/a.ts', ['one']),
+        fileRecord('src/b.ts', ['one']),
+        fileRecord('src/c.ts', ['three']),
+      ]),
+    );
+    assert.equal(report.files, 2);
+    assert.deepEqual(
+      report.errors.map((e) => e.line),
+      [2],
+    );
+    assert.match(report.errors[0]!.message, /UNIQUE constraint failed/);
+    assert.deepEqual(db.prepare('SELECT path FROM files ORDER BY path').pluck().all(), [
+      'src/a.ts',
+      'src/c.ts',
+    ]);
+    assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 2);
+  });
+
+  it('with strict, refuses the whole import at the first bad line', async () => {
+    const db = t.open();
+    await assert.rejects(
+      importJsonLines(
+        db,
+        jsonLines([
+          fileRecord('src/a.ts'),
+          fileRecord('src/b.ts'),
+          '{oops',
+          fileRecord('src/c.ts'),
+        ]),
+        {
+          strict: true,
+          batchSize: 1,
+        },
+      ),
+      (err: CodeidxError) =>
+        err.code === 'IMPORT_INVALID' && /Line 3: .*Nothing was imported/.test(err.message),
+    );
+    assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 0);
+    assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 0);
+  });
+
+  it('skips unchanged files by hash and replaces changed ones whole', async () => {
+    const db = t.open();
+    const first = [fileRecord('src/a.ts', ['one', 'two']), fileRecord('src/b.ts', ['three'])];
+    await importJsonLines(db, jsonLines(first));
+    const again = await importJsonLines(db, jsonLines(first));
+    assert.equal(again.unchanged, 2);
+    assert.equal(again.files, 0);
+    const changed = await importJsonLines(db, jsonLines([fileRecord('src/a.ts', ['four'])]));
+    assert.equal(changed.files, 1);
+    const repo = new Repository(db);
+    assert.deepEqual(
+      db
+        .prepare(
+          "SELECT name FROM definitions WHERE file_id = (SELECT id FROM files WHERE path = 'src/a.ts')",
+        )
+        .pluck()
+        .all(),
+      ['four'],
+    );
+    assert.deepEqual(repo.search('two'), []);
+    assert.deepEqual(
+      repo.search('four').map((r) => r.path),
+      ['src/a.ts'],
+    );
+    assert.equal(
+      repo.getFile('src/a.ts')!.hash,
+      validateRecord(fileRecord('src/a.ts', ['four'])).hash,
+    );
+  });
+
+  it('streams from a file and reports progress per batch; cancelling keeps committed batches', async () => {
+    const db = t.open();
+    const file = join(t.dir(), 'in.jsonl');
+    writeFileSync(
+      file,
+      Array.from({ length: 250 }, (_, i) => JSON.stringify(fileRecord(`src/f${i}.ts`))).join(
+        '\r\n',
+      ),
+    );
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const progress: number[] = [];
+    await assert.rejects(
+      importJsonLines(db, createReadStream(file), {
+        batchSize: 100,
+        cancel,
+        onProgress: (e) => {
+          progress.push(e.done!);
+          Atomics.store(cancel, 0, 1);
+        },
+      }),
+      (err: CodeidxError) => err.code === 'CANCELLED',
+    );
+    assert.deepEqual(progress, [100]);
+    assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 100);
+    const rest = await importJsonLines(db, createReadStream(file), { batchSize: 100 });
+    assert.equal(rest.unchanged, 100);
+    assert.equal(rest.files, 150);
+  });
+
+  it('leaves no file with part of its definitions when killed mid-import', async () => {
+    const db = t.open();
+    db.close();
+    const dbPath = join(t.dir(), 'test.db');
+    const file = join(t.dir(), 'big.jsonl');
+    const names = Array.from({ length: 20 }, (_, k) => `name${k}`);
+    writeFileSync(
+      file,
+      Array.from({ length: 3000 }, (_, i) =>
+        JSON.stringify(fileRecord(`src/f${i}.ts`, names)),
+      ).join('\n'),
+    );
+    const child = spawn(process.execPath, [CHILD, dbPath, file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let batches = 0;
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        batches += d.toString().trim().split('\n').length;
+        if (batches >= 3) resolve();
+      }),
+    );
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const after = openConnection(dbPath);
+    try {
+      assert.equal(after.pragma('integrity_check', { simple: true }), 'ok');
+      const counts = after
+        .prepare(
+          'SELECT f.id, count(d.id) AS n FROM files f LEFT JOIN definitions d ON d.file_id = f.id GROUP BY f.id',
+        )
+        .all() as { n: number }[];
+      assert.ok(counts.length >= 150 && counts.length < 3000, `${counts.length} files survived`);
+      assert.ok(
+        counts.every((c) => c.n === 20),
+        'every stored file has all its definitions',
+      );
+      assert.equal(after.prepare('SELECT count(*) FROM search_index').pluck().get(), counts.length);
+      assert.equal(
+        after
+          .prepare("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'search_sync_%'")
+          .pluck()
+          .get(),
+        12,
+      );
+    } finally {
+      after.close();
+    }
+  });
+});
+
+describe('repository', () => {
+  const t = tempDatabases();
+
+  it('upserts, looks up, finds definitions by name or prefix, and removes', () => {
+    const repo = new Repository(t.open());
+    const first = repo.upsertFile(fileRecord('src/http.ts', ['parseHttpRequest', 'ParseHeaders']));
+    assert.equal(first.changed, true);
+    assert.equal(
+      repo.upsertFile(fileRecord('src/http.ts', ['parseHttpRequest', 'ParseHeaders'])).changed,
+      false,
+    );
+    const row = repo.getFile('src/http.ts')!;
+    assert.equal(row.filename, 'http.ts');
+    assert.equal(row.extension, '.ts');
+    assert.deepEqual(
+      repo.findDefinitions('PARSEHTTPREQUEST').map((d) => [d.name, d.path, d.exported]),
+      [['parseHttpRequest', 'src/http.ts', true]],
+    );
+    assert.deepEqual(
+      repo.findDefinitions('parse', { prefix: true }).map((d) => d.name),
+      ['ParseHeaders', 'parseHttpRequest'],
+    );
+    assert.equal(repo.removeFile('src/http.ts'), true);
+    assert.equal(repo.removeFile('src/http.ts'), false);
+    assert.equal(repo.getFile('src/http.ts'), undefined);
+    assert.deepEqual(repo.stats(), { files: 0, definitions: 0, imports: 0, symbols: 0, tags: 0 });
+  });
+
+  it('rejects a record with a clear message naming the field', () => {
+    const repo = new Repository(t.open());
+    assert.throws(
+      () => repo.upsertFile({ ...fileRecord('src/a.ts'), hash: 'xyz' }),
+      (err: CodeidxError) =>
+        err.code === 'IMPORT_INVALID' && /^hash must be a SHA-256 digest/.test(err.message),
+    );
+    assert.throws(
+      () => repo.upsertFile({ ...fileRecord('src/a.ts'), size: -1 }),
+      /size must be a whole number >= 0/,
+    );
+    assert.throws(() => repo.upsertFile({ ...fileRecord(''), path: '' }), /path must not be empty/);
+  });
+});
