@@ -21,7 +21,13 @@ function record(path: string, defs: string[] = ['parseHttpRequest']): string {
     size: 120,
     lastModified: 1_700_000_000_000,
     language: 'typescript',
-    definitions: defs.map((name, i) => ({ name, type: 'function', line: i + 1, column: 0, exported: true })),
+    definitions: defs.map((name, i) => ({
+      name,
+      type: 'function',
+      line: i + 1,
+      column: 0,
+      exported: true,
+    })),
     imports: [{ module: 'node:http', type: 'es-module', names: ['request'], line: 1 }],
     symbols: [{ name: 'req', kind: 'variable', scope: defs[0], line: 2, column: 4 }],
     tags: [{ tag: 'network', weight: 0.5 }],
@@ -31,7 +37,10 @@ function record(path: string, defs: string[] = ['parseHttpRequest']): string {
 describe('codeidx CLI', function () {
   let ws: string;
   const dbFile = (): string => join(ws, '.vscode', 'codeidx.db');
-  const cli = (args: string[], options: { input?: string; env?: Record<string, string> } = {}): Run => {
+  const cli = (
+    args: string[],
+    options: { input?: string; env?: Record<string, string> } = {},
+  ): Run => {
     const r = spawnSync(process.execPath, [CLI, ...args], {
       cwd: ws,
       input: options.input ?? '',
@@ -66,14 +75,29 @@ describe('codeidx CLI', function () {
     const s = json<{
       currentVersion: number;
       latestVersion: number;
-      applied: { version: number; name: string; checksum: string; appliedAt: string; executionMs: number }[];
+      applied: {
+        version: number;
+        name: string;
+        checksum: string;
+        appliedAt: string;
+        executionMs: number;
+      }[];
       pending: { version: number }[];
       problems: unknown[];
     }>(cli(['status', '--json']));
     assert.equal(s.currentVersion, 1);
     assert.equal(s.latestVersion, 2);
-    assert.deepEqual(Object.keys(s.applied[0]!).sort(), ['appliedAt', 'checksum', 'executionMs', 'name', 'version']);
-    assert.deepEqual(s.pending.map((p) => p.version), [2]);
+    assert.deepEqual(Object.keys(s.applied[0]!).sort(), [
+      'appliedAt',
+      'checksum',
+      'executionMs',
+      'name',
+      'version',
+    ]);
+    assert.deepEqual(
+      s.pending.map((p) => p.version),
+      [2],
+    );
     assert.deepEqual(s.problems, []);
   });
 
@@ -86,7 +110,14 @@ describe('codeidx CLI', function () {
   });
 
   it('exits 2 with the usage on a usage error', () => {
-    for (const args of [['frobnicate'], ['migrate', '--to', 'two'], ['status', '--db', 'a', '--workspace', 'b'], ['search'], ['rollback'], []]) {
+    for (const args of [
+      ['frobnicate'],
+      ['migrate', '--to', 'two'],
+      ['status', '--db', 'a', '--workspace', 'b'],
+      ['search'],
+      ['rollback'],
+      [],
+    ]) {
       const r = cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.ok(r.stderr.trim().length > 0);
@@ -110,13 +141,22 @@ describe('codeidx CLI', function () {
 
   it('imports JSON lines from stdin, reports a bad line by number and loads the rest', () => {
     cli(['migrate']);
-    const input = [record('src/a.ts'), '{"path": "broken"', record('src/b.ts', ['parse_http_request'])].join('\n');
+    const input = [
+      record('src/a.ts'),
+      '{"path": "broken"',
+      record('src/b.ts', ['parse_http_request']),
+    ].join('\n');
     const r = cli(['import', '-', '--json'], { input });
     assert.equal(r.code, 1, 'a bad line makes the exit code 1');
     const report = json<{ files: number; errors: { line: number }[] }>(r);
     assert.equal(report.files, 2);
-    assert.deepEqual(report.errors.map((e) => e.line), [2]);
-    const results = json<{ path: string; score: number }[]>(cli(['search', 'http request', '--json']));
+    assert.deepEqual(
+      report.errors.map((e) => e.line),
+      [2],
+    );
+    const results = json<{ path: string; score: number }[]>(
+      cli(['search', 'http request', '--json']),
+    );
     assert.deepEqual(results.map((x) => x.path).sort(), ['src/a.ts', 'src/b.ts']);
     assert.ok(results.every((x) => typeof x.score === 'number'));
   });
@@ -124,9 +164,20 @@ describe('codeidx CLI', function () {
   it('search survives FTS5 syntax in the text', () => {
     cli(['migrate']);
     cli(['import', '-'], { input: record('src/a.ts') });
-    for (const text of ['"', 'NEAR(', 'foo-bar', 'a AND OR NOT', '*', '^x', "'; DROP TABLE files; --"]) {
+    for (const text of [
+      '"',
+      'NEAR(',
+      'foo-bar',
+      'a AND OR NOT',
+      '*',
+      '^x',
+      "'; DROP TABLE files; --",
+    ]) {
       const r = cli(['search', text, '--json']);
-      assert.ok(r.code === 0 || (r.code === 1 && /codeidx search: /.test(r.stderr)), `${text}: ${r.stderr}`);
+      assert.ok(
+        r.code === 0 || (r.code === 1 && /codeidx search: /.test(r.stderr)),
+        `${text}: ${r.stderr}`,
+      );
       assert.doesNotMatch(r.stderr, /SqliteError|fts5: syntax error/);
     }
   });
@@ -137,7 +188,7 @@ describe('codeidx CLI', function () {
     assert.equal(ok.code, 0, ok.stdout);
     assert.equal(json<{ status: string }>(ok).status, 'healthy');
     const db = new Database(dbFile());
-    db.exec("CREATE TRIGGER planted AFTER INSERT ON files BEGIN SELECT 1; END");
+    db.exec('CREATE TRIGGER planted AFTER INSERT ON files BEGIN SELECT 1; END');
     db.close();
     const bad = cli(['health']);
     assert.equal(bad.code, 1);
@@ -165,7 +216,10 @@ describe('codeidx CLI', function () {
     assert.equal(status.problems[0]!.kind, 'checksum-mismatch');
     const rb = cli(['rollback', '--to', '1', '--yes']);
     assert.equal(rb.code, 1);
-    assert.match(rb.stderr, /002_add_fts_index changed after it was applied: recorded sha256:0000.*codeidx repair --accept-checksums/);
+    assert.match(
+      rb.stderr,
+      /002_add_fts_index changed after it was applied: recorded sha256:0000.*codeidx repair --accept-checksums/,
+    );
     const fixed = cli(['repair', '--accept-checksums', '--yes']);
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.match(fixed.stdout, /Accepted the current checksums of migration\(s\) 2/);
@@ -182,9 +236,15 @@ describe('codeidx CLI', function () {
     const r = cli(['migrate']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /damaged; it was moved to .*codeidx\.db\.corrupt-/);
-    const kept = readdirSync(join(ws, '.vscode')).filter((f) => f.startsWith('codeidx.db.corrupt-') && !/-(wal|shm)$/.test(f));
+    const kept = readdirSync(join(ws, '.vscode')).filter(
+      (f) => f.startsWith('codeidx.db.corrupt-') && !/-(wal|shm)$/.test(f),
+    );
     assert.equal(kept.length, 1);
-    assert.equal(statSync(join(ws, '.vscode', kept[0]!)).size, 8192, 'the old file is kept as it was');
+    assert.equal(
+      statSync(join(ws, '.vscode', kept[0]!)).size,
+      8192,
+      'the old file is kept as it was',
+    );
   });
 
   it('backs up, refuses --encrypt without a key, and restores an encrypted backup', () => {
@@ -194,7 +254,9 @@ describe('codeidx CLI', function () {
     assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /CODEIDX_BACKUP_KEY/);
     const env = { CODEIDX_BACKUP_KEY: 'correct horse battery staple' };
-    const b = json<{ path: string; encrypted: boolean; verified: boolean }>(cli(['backup', '--encrypt', '--json'], { env }));
+    const b = json<{ path: string; encrypted: boolean; verified: boolean }>(
+      cli(['backup', '--encrypt', '--json'], { env }),
+    );
     assert.ok(b.encrypted && b.verified);
     assert.equal(statSync(b.path).mode & 0o777, 0o600);
     cli(['import', '-'], { input: record('src/b.ts') });
@@ -204,7 +266,11 @@ describe('codeidx CLI', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /The replaced database was kept at /);
     const paths = json<{ path: string }[]>(cli(['search', 'parseHttpRequest', '--json']));
-    assert.deepEqual(paths.map((p) => p.path), ['src/a.ts'], 'the restored database has what the backup had');
+    assert.deepEqual(
+      paths.map((p) => p.path),
+      ['src/a.ts'],
+      'the restored database has what the backup had',
+    );
   });
 
   it('rebuild-fts reports the count', () => {
@@ -217,12 +283,17 @@ describe('codeidx CLI', function () {
 
   it('prints one line naming the Node it needs on a Node without Node-API 10', function () {
     const old = ['/usr/bin/node', '/usr/local/bin/node'].find(
-      (p) => existsSync(p) && Number(execFileSync(p, ['-p', 'process.versions.napi'], { encoding: 'utf8' })) < 10,
+      (p) =>
+        existsSync(p) &&
+        Number(execFileSync(p, ['-p', 'process.versions.napi'], { encoding: 'utf8' })) < 10,
     );
     if (!old) this.skip();
     const r = spawnSync(old!, [CLI, 'status'], { cwd: ws, encoding: 'utf8' });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^codeidx: needs Node\.js 22\.14 or newer \(Node-API 10\); found Node v\d+/);
+    assert.match(
+      r.stderr,
+      /^codeidx: needs Node\.js 22\.14 or newer \(Node-API 10\); found Node v\d+/,
+    );
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 });

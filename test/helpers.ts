@@ -7,7 +7,10 @@ import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import type { FileRecordInput } from '../src/storage/types.ts';
 
 /** A temporary folder and the databases opened in it, removed after each test. */
-export function tempDatabases(): { open: (version?: number, name?: string) => Connection; dir: () => string } {
+export function tempDatabases(): {
+  open: (version?: number, name?: string) => Connection;
+  dir: () => string;
+} {
   let dir = '';
   const opened: Connection[] = [];
   beforeEach(() => {
@@ -30,13 +33,23 @@ export function tempDatabases(): { open: (version?: number, name?: string) => Co
 }
 
 /** A small record with the given definition names. */
-export function fileRecord(path: string, names: string[] = ['parseHttpRequest'], extra: Partial<FileRecordInput> = {}): FileRecordInput {
+export function fileRecord(
+  path: string,
+  names: string[] = ['parseHttpRequest'],
+  extra: Partial<FileRecordInput> = {},
+): FileRecordInput {
   return {
     path,
     size: 100,
     lastModified: 1_700_000_000_000,
     language: 'typescript',
-    definitions: names.map((name, i) => ({ name, type: 'function', line: i + 1, column: 0, exported: true })),
+    definitions: names.map((name, i) => ({
+      name,
+      type: 'function',
+      line: i + 1,
+      column: 0,
+      exported: true,
+    })),
     imports: [{ module: 'node:fs', type: 'es-module', names: ['readFileSync'], line: 1 }],
     symbols: [{ name: 'data', kind: 'variable', scope: null, line: 2, column: 6 }],
     tags: [{ tag: 'io', weight: 0.5 }],

@@ -26,7 +26,8 @@ describe('schema and full-text index', () => {
   it('each down restores exactly the schema before its up', () => {
     const db = t.open(0);
     const manager = new MigrationManager(db, loadMigrations());
-    const schema = (): unknown[] => db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name').all();
+    const schema = (): unknown[] =>
+      db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name').all();
     const before = [schema()];
     manager.migrate({ to: 1 });
     before.push(schema());
@@ -40,17 +41,43 @@ describe('schema and full-text index', () => {
   it('uses an index for every repository query (EXPLAIN QUERY PLAN)', () => {
     const db = t.open();
     const plan = (sql: string, ...params: unknown[]): string =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
+        .map((r) => r.detail)
+        .join(' | ');
     const cases: [string, unknown[], RegExp][] = [
-      ['SELECT id, hash FROM files WHERE path = ?', ['a'], /SEARCH files USING INDEX sqlite_autoindex_files_1 \(path=\?\)/],
-      ['SELECT * FROM definitions d JOIN files f ON f.id = d.file_id WHERE d.name = ? COLLATE NOCASE', ['x'], /SEARCH d USING INDEX definitions_name \(name=\?\).*SEARCH f USING INTEGER PRIMARY KEY/],
-      ['SELECT * FROM definitions d WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE', ['a', 'b'], /SEARCH d USING INDEX definitions_name \(name>\? AND name<\?\)/],
-      ['DELETE FROM definitions WHERE file_id = ?', [1], /SEARCH definitions USING (COVERING )?INDEX definitions_file/],
+      [
+        'SELECT id, hash FROM files WHERE path = ?',
+        ['a'],
+        /SEARCH files USING INDEX sqlite_autoindex_files_1 \(path=\?\)/,
+      ],
+      [
+        'SELECT * FROM definitions d JOIN files f ON f.id = d.file_id WHERE d.name = ? COLLATE NOCASE',
+        ['x'],
+        /SEARCH d USING INDEX definitions_name \(name=\?\).*SEARCH f USING INTEGER PRIMARY KEY/,
+      ],
+      [
+        'SELECT * FROM definitions d WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE',
+        ['a', 'b'],
+        /SEARCH d USING INDEX definitions_name \(name>\? AND name<\?\)/,
+      ],
+      [
+        'DELETE FROM definitions WHERE file_id = ?',
+        [1],
+        /SEARCH definitions USING (COVERING )?INDEX definitions_file/,
+      ],
       ['DELETE FROM imports WHERE file_id = ?', [1], /USING (COVERING )?INDEX imports_file/],
       ['DELETE FROM symbols WHERE file_id = ?', [1], /USING (COVERING )?INDEX symbols_file/],
-      ['DELETE FROM file_tags WHERE file_id = ?', [1], /USING (COVERING )?INDEX sqlite_autoindex_file_tags_1/],
+      [
+        'DELETE FROM file_tags WHERE file_id = ?',
+        [1],
+        /USING (COVERING )?INDEX sqlite_autoindex_file_tags_1/,
+      ],
       ['SELECT file_id FROM imports WHERE module = ?', ['fs'], /USING INDEX imports_module/],
-      ['SELECT * FROM search_documents WHERE file_id = ?', [1], /SEARCH f USING INTEGER PRIMARY KEY/],
+      [
+        'SELECT * FROM search_documents WHERE file_id = ?',
+        [1],
+        /SEARCH f USING INTEGER PRIMARY KEY/,
+      ],
       [
         "SELECT f.path FROM search_index JOIN files f ON f.id = search_index.rowid WHERE search_index MATCH 'x'",
         [],
@@ -98,7 +125,10 @@ describe('schema and full-text index', () => {
   it('rebuild reproduces exactly the same index and the same search results', () => {
     const db = t.open();
     const repo = new Repository(db);
-    for (let i = 0; i < 30; i++) repo.upsertFile(fileRecord(`src/f${i}.ts`, [`handler${i}`, 'parseHttpRequest', `render_view_${i}`]));
+    for (let i = 0; i < 30; i++)
+      repo.upsertFile(
+        fileRecord(`src/f${i}.ts`, [`handler${i}`, 'parseHttpRequest', `render_view_${i}`]),
+      );
     const before = indexed(db);
     const results = repo.search('http request', { limit: 50 });
     const progress: number[] = [];
@@ -117,7 +147,10 @@ describe('schema and full-text index', () => {
     const before = indexed(db);
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(cancel, 0, 1);
-    assert.throws(() => rebuildSearchIndex(db, { cancel }), (e: CodeidxError) => e.code === 'CANCELLED');
+    assert.throws(
+      () => rebuildSearchIndex(db, { cancel }),
+      (e: CodeidxError) => e.code === 'CANCELLED',
+    );
     assert.deepEqual(indexed(db), before);
   });
 
@@ -136,15 +169,41 @@ describe('schema and full-text index', () => {
     repo.upsertFile(fileRecord('src/camel.ts', ['parseHttpRequest']));
     repo.upsertFile(fileRecord('src/snake.py', ['parse_http_request']));
     repo.upsertFile(fileRecord('src/other.ts', ['renderView']));
-    assert.deepEqual(repo.search('http request').map((r) => r.path).sort(), ['src/camel.ts', 'src/snake.py']);
-    assert.deepEqual(repo.search('parseHt').map((r) => r.path), ['src/camel.ts']);
-    assert.deepEqual(repo.search('HTTP').map((r) => r.path).sort(), ['src/camel.ts', 'src/snake.py']);
+    assert.deepEqual(
+      repo
+        .search('http request')
+        .map((r) => r.path)
+        .sort(),
+      ['src/camel.ts', 'src/snake.py'],
+    );
+    assert.deepEqual(
+      repo.search('parseHt').map((r) => r.path),
+      ['src/camel.ts'],
+    );
+    assert.deepEqual(
+      repo
+        .search('HTTP')
+        .map((r) => r.path)
+        .sort(),
+      ['src/camel.ts', 'src/snake.py'],
+    );
     // A widespread name: many files mention Observable, one defines it.
     for (let i = 0; i < 40; i++) {
       repo.upsertFile(
         fileRecord(`src/use${i}.ts`, [`useObservable${i}`], {
-          imports: [{ module: 'rxjs/Observable', type: 'es-module', names: ['Observable'], line: 1 }],
-          definitions: [{ name: `observe${i}`, type: 'function', line: 1, column: 0, exported: true, docstring: 'Wraps an Observable Observable Observable' }],
+          imports: [
+            { module: 'rxjs/Observable', type: 'es-module', names: ['Observable'], line: 1 },
+          ],
+          definitions: [
+            {
+              name: `observe${i}`,
+              type: 'function',
+              line: 1,
+              column: 0,
+              exported: true,
+              docstring: 'Wraps an Observable Observable Observable',
+            },
+          ],
         }),
       );
     }
@@ -159,18 +218,43 @@ describe('schema and full-text index', () => {
     const db = t.open();
     const repo = new Repository(db);
     repo.upsertFile(fileRecord('src/foo-bar.ts', ['fooBar']));
-    const texts = ['foo-bar', '"', 'NEAR(', 'NEAR(foo bar)', '*', 'foo*', 'AND OR NOT', '^foo', 'col:foo', '(', ')', "'", 'foo"bar', '🙂 foo', 'x'.repeat(10_000), 'a '.repeat(5000), '\u0000foo', ''];
+    const texts = [
+      'foo-bar',
+      '"',
+      'NEAR(',
+      'NEAR(foo bar)',
+      '*',
+      'foo*',
+      'AND OR NOT',
+      '^foo',
+      'col:foo',
+      '(',
+      ')',
+      "'",
+      'foo"bar',
+      '🙂 foo',
+      'x'.repeat(10_000),
+      'a '.repeat(5000),
+      '\u0000foo',
+      '',
+    ];
     for (const text of texts) {
       try {
         const results = repo.search(text);
         assert.ok(Array.isArray(results));
       } catch (err) {
-        assert.ok(err instanceof CodeidxError, `${JSON.stringify(text.slice(0, 20))}: ${String(err)}`);
+        assert.ok(
+          err instanceof CodeidxError,
+          `${JSON.stringify(text.slice(0, 20))}: ${String(err)}`,
+        );
         assert.equal(err.code, 'INVALID_ARGUMENT');
         assert.match(err.hint!, /Search for/);
       }
     }
-    assert.deepEqual(repo.search('foo-bar').map((r) => r.path), ['src/foo-bar.ts']);
+    assert.deepEqual(
+      repo.search('foo-bar').map((r) => r.path),
+      ['src/foo-bar.ts'],
+    );
     assert.equal(buildMatchQuery('NEAR(a b) "x').match, '"NEAR"* AND "a"* AND "b"* AND "x"*');
   });
 
@@ -185,7 +269,10 @@ describe('schema and full-text index', () => {
     manager.migrate({ onProgress: (e) => e.phase === 'populate' && batches.push(e.done!) });
     assert.deepEqual(batches, [2000, 2500]);
     assert.deepEqual(indexed(db), expected(db));
-    assert.deepEqual(new Repository(db).search('widget2499').map((r) => r.path), ['src/f2499.ts']);
+    assert.deepEqual(
+      new Repository(db).search('widget2499').map((r) => r.path),
+      ['src/f2499.ts'],
+    );
   });
 
   it('stays readable and writable by the stock sqlite3 shell (3.40)', function () {
@@ -207,6 +294,9 @@ describe('schema and full-text index', () => {
       { encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, 'parseHttpRequest parse Http Request\n1\nparseHttpRequest parse Http Request fooBar foo Bar\n');
+    assert.equal(
+      r.stdout,
+      'parseHttpRequest parse Http Request\n1\nparseHttpRequest parse Http Request fooBar foo Bar\n',
+    );
   });
 });

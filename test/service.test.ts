@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,7 +23,13 @@ function record(path: string, defs = ['parseHttpRequest']): FileRecordInput {
     size: 10,
     lastModified: 1_700_000_000_000,
     language: 'typescript',
-    definitions: defs.map((name, i) => ({ name, type: 'function', line: i + 1, column: 0, exported: true })),
+    definitions: defs.map((name, i) => ({
+      name,
+      type: 'function',
+      line: i + 1,
+      column: 0,
+      exported: true,
+    })),
     imports: [{ module: './util', type: 'es-module', names: ['x'], line: 1 }],
     symbols: [],
     tags: [{ tag: 'core', weight: 1 }],
@@ -39,7 +54,9 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Cod
 describe('DatabaseService', () => {
   let ws: string;
   const services: DatabaseService[] = [];
-  const open = async (options: Parameters<typeof DatabaseService.open>[0] = {}): Promise<DatabaseService> => {
+  const open = async (
+    options: Parameters<typeof DatabaseService.open>[0] = {},
+  ): Promise<DatabaseService> => {
     const s = await DatabaseService.open({ workspace: ws, ...options });
     services.push(s);
     return s;
@@ -83,7 +100,9 @@ describe('DatabaseService', () => {
 
   it('reports a truncated database as unhealthy or moves it aside, never serving it silently', async () => {
     const s = await open();
-    await s.importRecords(lines(Array.from({ length: 300 }, (_, i) => record(`src/f${i}.ts`, [`name${i}`, 'shared']))));
+    await s.importRecords(
+      lines(Array.from({ length: 300 }, (_, i) => record(`src/f${i}.ts`, [`name${i}`, 'shared']))),
+    );
     s.close();
     services.length = 0;
     const size = statSync(dbFile()).size;
@@ -101,10 +120,15 @@ describe('DatabaseService', () => {
   it('refuses a foreign SQLite file without recover, and moves it aside with recover', async () => {
     const foreign = join(ws, 'other.db');
     const other = new Database(foreign);
-    other.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES (\'Ada\')');
+    other.exec(
+      "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada')",
+    );
     other.close();
     const before = readFileSync(foreign);
-    await rejectsWith(DatabaseService.open({ dbPath: foreign, recover: false }), 'FOREIGN_DATABASE');
+    await rejectsWith(
+      DatabaseService.open({ dbPath: foreign, recover: false }),
+      'FOREIGN_DATABASE',
+    );
     assert.deepEqual(readFileSync(foreign), before, 'left alone');
     const s = await open({ dbPath: foreign });
     assert.equal(s.notice?.reason, 'foreign');
@@ -133,7 +157,10 @@ describe('DatabaseService', () => {
     assert.equal(drift.fix?.cli, 'codeidx repair');
     await rejectsWith(h.importRecords(lines([record('src/a.ts')])), 'SCHEMA_DRIFT');
     // trusted_schema=OFF: even a read of the planted view cannot call the function.
-    assert.throws(() => h.connection.prepare('SELECT * FROM evil_view').all(), /unsafe use of load_extension|not authorized|no such function/);
+    assert.throws(
+      () => h.connection.prepare('SELECT * FROM evil_view').all(),
+      /unsafe use of load_extension|not authorized|no such function/,
+    );
     const repaired = await h.repair();
     assert.equal(repaired.action, 'moved-aside');
     assert.ok(existsSync(repaired.movedTo!));
@@ -195,7 +222,12 @@ describe('DatabaseService', () => {
     await s.importRecords(lines([record('src/keep.ts')]));
     const pages = Number(s.connection.pragma('page_count', { simple: true }));
     s.connection.pragma(`max_page_count = ${pages + 2}`);
-    const big = Array.from({ length: 200 }, (_, i) => record(`src/big${i}.ts`, Array.from({ length: 50 }, (_, j) => `fn${i}_${j}`)));
+    const big = Array.from({ length: 200 }, (_, i) =>
+      record(
+        `src/big${i}.ts`,
+        Array.from({ length: 50 }, (_, j) => `fn${i}_${j}`),
+      ),
+    );
     let error: unknown;
     try {
       const report = await s.importRecords(lines(big));
@@ -204,8 +236,16 @@ describe('DatabaseService', () => {
       error = err;
     }
     assert.ok(error, 'the import reports the full disk');
-    assert.match(JSON.stringify(error instanceof Error ? { m: error.message, c: (error as CodeidxError).code } : error), /DISK_FULL|full/i);
-    assert.deepEqual(s.search('parseHttpRequest').map((r) => r.path), ['src/keep.ts']);
+    assert.match(
+      JSON.stringify(
+        error instanceof Error ? { m: error.message, c: (error as CodeidxError).code } : error,
+      ),
+      /DISK_FULL|full/i,
+    );
+    assert.deepEqual(
+      s.search('parseHttpRequest').map((r) => r.path),
+      ['src/keep.ts'],
+    );
     assert.equal(s.connection.pragma('integrity_check', { simple: true }), 'ok');
   });
 });
