@@ -122,8 +122,9 @@ export class DatabaseService {
     let notice: OpenNotice | undefined;
     let db: Connection | undefined;
     try {
+      // Identify the file read-only first: a foreign file must not even be switched to WAL.
+      if (probeFile(path) === 'sqlite') identify(openConnection(path, { readonly: true }), path);
       db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
-      identify(db, path);
     } catch (err) {
       db?.close();
       const error = toCodeidxError(err, `Cannot open ${path}`);
@@ -469,9 +470,15 @@ export class DatabaseService {
  * database (a different application_id, or tables without our mark), or a damaged one.
  */
 function identify(db: Connection, path: string): void {
-  const applicationId = Number(db.pragma('application_id', { simple: true }));
-  // Reading the schema also surfaces a damaged file as SQLITE_CORRUPT / SQLITE_NOTADB.
-  const objects = Number(db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get());
+  let applicationId: number;
+  let objects: number;
+  try {
+    applicationId = Number(db.pragma('application_id', { simple: true }));
+    // Reading the schema also surfaces a damaged file as SQLITE_CORRUPT / SQLITE_NOTADB.
+    objects = Number(db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get());
+  } finally {
+    db.close();
+  }
   if (applicationId === APPLICATION_ID || (applicationId === 0 && objects === 0)) return;
   throw new CodeidxError('FOREIGN_DATABASE', `${path} is an SQLite database of another program.`, {
     hint: `Point codeidx at another file, or run \`codeidx repair\` to move it aside (it is kept) and create a new one in ${dirname(path)}.`,
