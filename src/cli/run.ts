@@ -297,7 +297,8 @@ const commands: Record<string, Command> = {
     },
   },
   maintenance: {
-    summary: 'Optimize the full-text index, refresh query statistics, checkpoint the WAL, and VACUUM with --vacuum.',
+    summary:
+      'Optimize the full-text index, refresh query statistics, checkpoint the WAL, and VACUUM with --vacuum.',
     usage: `codeidx maintenance ${TARGET_USAGE} [--vacuum] [--json]`,
     options: { ...TARGET, ...JSON_FLAG, vacuum: { type: 'boolean' } },
     async run(v, _p, io) {
