@@ -1,33 +1,60 @@
 import { existsSync, renameSync } from 'node:fs';
-import { toCodeidxError } from './errors.ts';
+import { CodeidxError, toCodeidxError } from './errors.ts';
 
-const COMPANIONS = ['-wal', '-shm', '-journal'];
+/** The files SQLite may keep beside a database, moved together with it. */
+export const COMPANION_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 
-/** `2026-11-28T06-30-00-123Z`: an ISO time that is safe in a file name. */
+/** Why a database file was moved aside; the word becomes part of the new name. */
+export type MoveAsideReason = 'corrupt' | 'foreign' | 'drift' | 'repair';
+
+/** `2026-11-28T06-30-00-123Z`: a UTC ISO time to the millisecond that is safe in a file name. */
 export function fileStamp(now: Date = new Date()): string {
   return now.toISOString().replace(/[:.]/g, '-');
 }
 
 /**
- * Moves a database file and its `-wal`, `-shm` and `-journal` companions to
- * `<path>.<reason>-<time>` (adding `-2`, `-3`… rather than overwrite anything), never deleting
- * a byte. Returns the new path of the main file. The caller has closed its connections.
+ * Moves a database file and its `-wal`, `-shm` and `-journal` companions (those present) to
+ * `<dbPath>.<reason>-<time>` plus the same suffixes, and returns the new path of the main file.
+ * Nothing is ever deleted or overwritten: when a target name is taken, `-2`, `-3`… is added.
+ * The companions travel with the main file because a `-wal` left behind would be replayed into
+ * the new database created at `dbPath`. If one of the renames fails, the ones already done are
+ * undone and the error is thrown (READONLY, …): the files are then where they were.
+ *
+ * The caller has closed every connection to `dbPath` first.
  */
-export function moveAside(
-  path: string,
-  reason: 'corrupt' | 'foreign' | 'drift' | 'repair' | 'replaced',
-  now: Date = new Date(),
-): string {
-  const base = `${path}.${reason}-${fileStamp(now)}`;
+export function moveAside(dbPath: string, reason: MoveAsideReason, now: Date = new Date()): string {
+  return moveDatabaseFiles(dbPath, reason, now);
+}
+
+/**
+ * `moveAside` with any label (restore uses `replaced`). Exported for backup.ts; other callers
+ * use `moveAside`, whose reasons are the documented ones.
+ */
+export function moveDatabaseFiles(dbPath: string, label: string, now: Date = new Date()): string {
+  if (!/^[a-z]+$/.test(label)) {
+    throw new CodeidxError('INVALID_ARGUMENT', `Not a valid move-aside label: "${label}".`);
+  }
+  const present = ['', ...COMPANION_SUFFIXES].filter((suffix) => existsSync(dbPath + suffix));
+  const base = `${dbPath}.${label}-${fileStamp(now)}`;
   let target = base;
-  for (let n = 2; [target, ...COMPANIONS.map((s) => target + s)].some((p) => existsSync(p)); n++)
+  for (let n = 2; ['', ...COMPANION_SUFFIXES].some((s) => existsSync(target + s)); n++) {
     target = `${base}-${n}`;
+  }
+  const done: string[] = [];
   try {
-    if (existsSync(path)) renameSync(path, target);
-    for (const suffix of COMPANIONS)
-      if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
+    for (const suffix of present) {
+      renameSync(dbPath + suffix, target + suffix);
+      done.push(suffix);
+    }
   } catch (err) {
-    throw toCodeidxError(err, `Cannot move ${path} aside`);
+    for (const suffix of done.reverse()) {
+      try {
+        renameSync(target + suffix, dbPath + suffix);
+      } catch {
+        // nothing more can be done; the error below names the file that did not move
+      }
+    }
+    throw toCodeidxError(err, `Cannot move ${dbPath} aside`);
   }
   return target;
 }
