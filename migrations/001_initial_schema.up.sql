@@ -10,7 +10,6 @@ CREATE TABLE files (
   language TEXT NOT NULL,
   indexed_at INTEGER NOT NULL
 );
-CREATE INDEX files_language ON files (language);
 
 -- Lines are 1-based and columns 0-based, as editors report them.
 CREATE TABLE definitions (
@@ -49,7 +48,6 @@ CREATE TABLE symbols (
   "column" INTEGER NOT NULL CHECK ("column" >= 0)
 );
 CREATE INDEX symbols_file ON symbols (file_id);
-CREATE INDEX symbols_name ON symbols (name);
 
 CREATE TABLE schema_migrations (
   version INTEGER PRIMARY KEY,

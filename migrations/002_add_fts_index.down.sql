@@ -12,6 +12,5 @@ DROP TRIGGER search_sync_files_delete;
 DROP TRIGGER search_sync_files_update;
 DROP TRIGGER search_sync_files_insert;
 DROP VIEW search_documents;
-DROP VIEW definition_terms;
 DROP TABLE search_index;
 DROP TABLE file_tags;

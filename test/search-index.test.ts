@@ -296,7 +296,7 @@ describe('schema and full-text index', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(
       r.stdout,
-      'parseHttpRequest parse Http Request\n1\nparseHttpRequest parse Http Request fooBar foo Bar\n',
+      'parseHttpRequest parse Http Request\n1\nparseHttpRequest fooBar parse Http Request foo Bar\n',
     );
   });
 });

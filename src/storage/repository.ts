@@ -48,11 +48,11 @@ export class FileWriter {
     this.find = db.prepare('SELECT id, hash FROM files WHERE path = ?');
     this.insertFile = db.prepare(
       `INSERT INTO files (path, filename, extension, size, last_modified, hash, language, indexed_at)
-       VALUES (@path, @filename, @extension, @size, @lastModified, @hash, @language, @indexedAt)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.updateFile = db.prepare(
-      `UPDATE files SET size = @size, last_modified = @lastModified, hash = @hash, language = @language,
-         indexed_at = @indexedAt WHERE id = @id`,
+      `UPDATE files SET size = ?, last_modified = ?, hash = ?, language = ?, indexed_at = ?
+       WHERE id = ?`,
     );
     this.clear = ['definitions', 'imports', 'symbols', 'file_tags'].map((t) =>
       db.prepare(`DELETE FROM ${t} WHERE file_id = ?`),
@@ -75,16 +75,26 @@ export class FileWriter {
     const existing = this.find.get(r.path);
     if (existing && existing.hash === r.hash)
       return { fileId: existing.id, changed: false, existed: true };
-    const row = { ...r, indexedAt };
     let fileId: number;
     if (existing) {
       fileId = existing.id;
-      this.updateFile.run({ ...row, id: fileId });
+      this.updateFile.run(r.size, r.lastModified, r.hash, r.language, indexedAt, fileId);
       for (const s of this.clear) s.run(fileId);
     } else {
       const filename = basename(r.path);
+      const extension = extname(filename);
+      const { size, lastModified, hash, language } = r;
       fileId = Number(
-        this.insertFile.run({ ...row, filename, extension: extname(filename) }).lastInsertRowid,
+        this.insertFile.run(
+          r.path,
+          filename,
+          extension,
+          size,
+          lastModified,
+          hash,
+          language,
+          indexedAt,
+        ).lastInsertRowid,
       );
     }
     for (const d of r.definitions ?? []) {
