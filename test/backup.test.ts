@@ -1,142 +1,579 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createBackup, listBackups, restoreBackup, verifyBackup } from '../src/storage/backup.ts';
+import {
+  createBackup,
+  lastBackup,
+  listBackups,
+  parseBackupName,
+  restoreBackup,
+  verifyBackup,
+} from '../src/storage/backup.ts';
+import { APPLICATION_ID, openConnection, type Connection } from '../src/storage/connection.ts';
+import {
+  ENCRYPTION_HEADER_BYTES,
+  ENCRYPTION_TAG_BYTES,
+  isEncryptedFile,
+} from '../src/storage/crypto.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import { moveAside } from '../src/storage/quarantine.ts';
-import { Repository } from '../src/storage/repository.ts';
-import { fileRecord, tempDatabases } from './helpers.ts';
+import type { Logger } from '../src/storage/log.ts';
 
 const KEY = 'correct horse battery staple';
+const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 
-function code(fn: () => unknown): string {
+/** The error a call throws (failing the test when it does not throw a CodeidxError). */
+function thrown(fn: () => unknown): CodeidxError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof CodeidxError, String(err));
-    return err.code;
+    assert.ok(err instanceof CodeidxError, `expected a CodeidxError, got ${String(err)}`);
+    return err;
   }
-  return 'none';
+  assert.fail('expected an error');
+}
+
+function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+  return {
+    lines,
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+}
+
+/** A small codeidx-marked database (WAL, like the real one) with a table of notes. */
+function makeDatabase(path: string, o: { version?: number; notes?: string[] } = {}): Connection {
+  const db = openConnection(path);
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  db.pragma(`user_version = ${o.version ?? 2}`);
+  db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
+  for (const body of o.notes ?? ['alpha', 'beta']) insert.run(body);
+  return db;
+}
+
+function notesIn(path: string): string[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT body FROM notes ORDER BY id').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Mounts a small tmpfs (needs root with CAP_SYS_ADMIN); undefined where that is not allowed. */
+function mountTmpfs(options: string): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'codeidx-mnt-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+function unmount(dir: string): void {
+  execFileSync('umount', [dir], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 describe('backups', () => {
-  const t = tempDatabases();
-  const dbPath = (): string => join(t.dir(), 'test.db');
+  let dir = '';
+  const open: Connection[] = [];
+  const dbPath = (): string => join(dir, 'codeidx.db');
+  const backups = (): string => join(dir, 'codeidx-backups');
+  const track = (db: Connection): Connection => {
+    open.push(db);
+    return db;
+  };
 
-  it('writes a verified 0600 copy in a 0700 folder that opens with the same rows', () => {
-    const db = t.open();
-    new Repository(db).upsertFile(fileRecord('src/a.ts'));
-    const result = createBackup(db, { dbPath: dbPath() });
-    assert.ok(result.verified && !result.encrypted);
-    assert.match(result.path, /codeidx-backups\/codeidx-\d{4}-\d\d-\d\dT[\d-]+Z-v2\.db$/);
-    assert.equal(statSync(result.path).mode & 0o777, 0o600);
-    assert.equal(statSync(join(t.dir(), 'codeidx-backups')).mode & 0o777, 0o700);
-    const copy = new Database(result.path, { readonly: true });
-    assert.equal(copy.prepare('SELECT path FROM files').pluck().get(), 'src/a.ts');
-    copy.close();
-    assert.deepEqual(verifyBackup(result.path), { ok: true, schemaVersion: 2 });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'codeidx-'));
+  });
+  afterEach(() => {
+    for (const db of open.splice(0)) if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps the newest N backups and touches no other file', () => {
-    const db = t.open();
-    const dir = join(t.dir(), 'codeidx-backups');
-    const made = [0, 1, 2, 3].map((i) =>
-      createBackup(db, { dbPath: dbPath(), keep: 2, now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }),
-    );
-    writeFileSync(join(dir, 'notes.txt'), 'mine');
-    assert.deepEqual(made[3]!.rotated, [made[1]!.path]);
-    assert.deepEqual(
-      listBackups(dir).map((b) => b.path),
-      [made[3]!.path, made[2]!.path],
-    );
-    assert.ok(existsSync(join(dir, 'notes.txt')));
+  describe('createBackup', () => {
+    it('writes a verified copy named codeidx-<UTC ms>-v<version>.db, 0600 in a 0700 folder even with umask 0', () => {
+      const db = track(makeDatabase(dbPath(), { version: 7, notes: ['a', 'b', 'c'] }));
+      const old = process.umask(0);
+      let result;
+      try {
+        result = createBackup(db, { dbPath: dbPath(), now: new Date(T0) });
+      } finally {
+        process.umask(old);
+      }
+      assert.equal(result.path, join(backups(), 'codeidx-2026-01-02T03-04-05-678Z-v7.db'));
+      assert.ok(result.verified && !result.encrypted);
+      assert.equal(result.bytes, statSync(result.path).size);
+      assert.deepEqual(result.rotated, []);
+      assert.equal(statSync(result.path).mode & 0o777, 0o600, 'the backup is private');
+      assert.equal(statSync(backups()).mode & 0o777, 0o700, 'the folder is private');
+      assert.deepEqual(notesIn(result.path), ['a', 'b', 'c'], 'the backup holds the rows');
+      assert.deepEqual(verifyBackup(result.path), { ok: true, schemaVersion: 7 });
+      assert.deepEqual(readdirSync(backups()), [basename(result.path)], 'no temp file is left');
+    });
+
+    it('snapshots only committed rows while another connection writes and a third reads', () => {
+      const db = track(makeDatabase(dbPath(), { notes: ['committed'] }));
+      const writer = track(openConnection(dbPath()));
+      const reader = track(openConnection(dbPath(), { readonly: true }));
+      writer.exec("BEGIN IMMEDIATE; INSERT INTO notes (body) VALUES ('uncommitted')");
+      const rows = reader.prepare('SELECT body FROM notes').pluck().iterate();
+      rows.next(); // a read transaction stays open while the backup runs
+      const result = createBackup(db, { dbPath: dbPath() });
+      rows.return?.();
+      writer.exec('COMMIT');
+      assert.deepEqual(notesIn(result.path), ['committed'], 'a consistent committed snapshot');
+    });
+
+    it('keeps the newest `keep` backups, plain and encrypted alike, and touches no other file', () => {
+      const db = track(makeDatabase(dbPath()));
+      mkdirSync(backups());
+      const others = [
+        'notes.txt',
+        'codeidx-manual.db',
+        'codeidx-2020-01-01T00-00-00-000Z-v1.db.bak',
+      ];
+      for (const name of others) writeFileSync(join(backups(), name), 'mine');
+      const made = [0, 1, 2, 3].map((i) =>
+        createBackup(db, {
+          dbPath: dbPath(),
+          keep: 2,
+          now: new Date(T0 + i * 1000),
+          ...(i === 2 ? { key: KEY } : {}),
+        }),
+      );
+      assert.deepEqual(made[2]!.rotated, [made[0]!.path]);
+      assert.deepEqual(made[3]!.rotated, [made[1]!.path]);
+      assert.deepEqual(
+        listBackups(backups()).map((b) => b.path),
+        [made[3]!.path, made[2]!.path],
+        'the two newest remain',
+      );
+      for (const name of others) assert.ok(existsSync(join(backups(), name)), `${name} is kept`);
+    });
+
+    it('never rotates away the backup it just wrote, even when the clock went back', () => {
+      const db = track(makeDatabase(dbPath()));
+      const newer = createBackup(db, { dbPath: dbPath(), keep: 1, now: new Date(T0 + 60_000) });
+      const older = createBackup(db, { dbPath: dbPath(), keep: 1, now: new Date(T0) });
+      assert.ok(existsSync(older.path), 'the new backup survives its own rotation');
+      assert.deepEqual(older.rotated, [newer.path]);
+    });
+
+    it('gives two backups in the same millisecond distinct names in the order they were taken', () => {
+      const db = track(makeDatabase(dbPath()));
+      const first = createBackup(db, { dbPath: dbPath(), now: new Date(T0) });
+      const second = createBackup(db, { dbPath: dbPath(), now: new Date(T0), key: KEY });
+      assert.notEqual(first.path, second.path);
+      assert.deepEqual(
+        listBackups(backups()).map((b) => b.path),
+        [second.path, first.path],
+      );
+    });
+
+    it('writes exactly to `out`, refuses to overwrite a file, and rotates nothing', () => {
+      const db = track(makeDatabase(dbPath()));
+      for (let i = 0; i < 3; i++) createBackup(db, { dbPath: dbPath(), now: new Date(T0 + i) });
+      const out = join(dir, 'elsewhere', 'copy.db');
+      const result = createBackup(db, { dbPath: dbPath(), out, keep: 1 });
+      assert.equal(result.path, out);
+      assert.deepEqual(result.rotated, []);
+      assert.equal(listBackups(backups()).length, 3, 'the managed folder is left alone');
+      const before = readFileSync(out);
+      assert.equal(
+        thrown(() => createBackup(db, { dbPath: dbPath(), out })).code,
+        'INVALID_ARGUMENT',
+      );
+      assert.deepEqual(readFileSync(out), before, 'the existing file is untouched');
+    });
+
+    it("refuses a source that is not codeidx's, bad options, and an open transaction", () => {
+      const foreign = track(openConnection(join(dir, 'other.db')));
+      foreign.exec('CREATE TABLE t (x)');
+      assert.equal(
+        thrown(() => createBackup(foreign, { dbPath: join(dir, 'other.db') })).code,
+        'FOREIGN_DATABASE',
+      );
+      const db = track(makeDatabase(dbPath()));
+      assert.equal(
+        thrown(() => createBackup(db, { dbPath: dbPath(), keep: 0 })).code,
+        'INVALID_ARGUMENT',
+      );
+      assert.equal(
+        thrown(() => createBackup(db, { dbPath: dbPath(), key: '' })).code,
+        'INVALID_ARGUMENT',
+      );
+      db.exec('BEGIN');
+      assert.equal(thrown(() => createBackup(db, { dbPath: dbPath() })).code, 'INVALID_ARGUMENT');
+      db.exec('ROLLBACK');
+      assert.ok(!existsSync(backups()) || readdirSync(backups()).length === 0, 'nothing written');
+    });
+
+    it('reports a full disk as DISK_FULL, leaves no file behind and does not change the database', function () {
+      const mount = mountTmpfs('size=64k');
+      if (!mount) this.skip(); // needs root and mount rights
+      try {
+        const db = track(makeDatabase(dbPath(), { notes: [] }));
+        const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
+        for (let i = 0; i < 200; i++) insert.run('x'.repeat(2000));
+        const before = notesIn(dbPath()).length;
+        const err = thrown(() => createBackup(db, { dbPath: dbPath(), dir: mount }));
+        assert.equal(err.code, 'DISK_FULL');
+        assert.match(err.hint!, /Nothing was changed/);
+        assert.deepEqual(readdirSync(mount), [], 'no partial backup or temp file is left');
+        assert.equal(notesIn(dbPath()).length, before);
+      } finally {
+        unmount(mount!);
+      }
+    });
+
+    it('reports a folder it cannot write as READONLY with a hint naming the folder', function () {
+      let target: string;
+      let cleanup: () => void;
+      const mount = mountTmpfs('ro,size=64k');
+      if (mount) {
+        target = mount;
+        cleanup = () => unmount(mount);
+      } else if (process.getuid?.() !== 0) {
+        target = join(dir, 'locked');
+        mkdirSync(target, { mode: 0o500 });
+        chmodSync(target, 0o500);
+        cleanup = () => chmodSync(target, 0o700);
+      } else {
+        this.skip(); // root without mount rights can write anywhere
+      }
+      try {
+        const db = track(makeDatabase(dbPath()));
+        const err = thrown(() => createBackup(db, { dbPath: dbPath(), dir: target }));
+        assert.equal(err.code, 'READONLY');
+        assert.ok(err.hint!.includes(target), err.hint);
+        assert.deepEqual(readdirSync(target), []);
+      } finally {
+        cleanup();
+      }
+    });
+
+    it('logs the backup and reports progress that adds up to 100', () => {
+      const db = track(makeDatabase(dbPath()));
+      const logger = recorder();
+      const increments: number[] = [];
+      createBackup(db, {
+        dbPath: dbPath(),
+        key: KEY,
+        logger,
+        onProgress: (e) => increments.push(e.increment ?? 0),
+      });
+      assert.equal(
+        increments.reduce((a, b) => a + b, 0),
+        100,
+      );
+      assert.ok(logger.lines.some((l) => l.startsWith('info Backup written')));
+    });
   });
 
-  it('encrypts with AES-256-GCM, refuses a wrong key or a changed byte, and leaves no plaintext', () => {
-    const db = t.open();
-    new Repository(db).upsertFile(fileRecord('src/secret.ts', ['launchCodes']));
-    const result = createBackup(db, { dbPath: dbPath(), key: KEY });
-    assert.ok(result.encrypted && result.path.endsWith('.db.enc'));
-    const bytes = readFileSync(result.path);
-    assert.equal(bytes.subarray(0, 11).toString(), 'CODEIDX-ENC');
-    assert.equal(bytes.includes(Buffer.from('launchCodes')), false, 'no plaintext inside');
-    assert.deepEqual(
-      readdirSync(join(t.dir(), 'codeidx-backups')),
-      [result.path.split('/').pop()],
-      'no temporary files left',
-    );
-    assert.equal(verifyBackup(result.path, { key: KEY }).schemaVersion, 2);
-    assert.equal(
-      code(() => verifyBackup(result.path)),
-      'BACKUP_INVALID',
-    );
-    assert.equal(
-      code(() => verifyBackup(result.path, { key: 'wrong' })),
-      'BACKUP_INVALID',
-    );
-    bytes[bytes.length - 40] ^= 1;
-    writeFileSync(result.path, bytes);
-    assert.equal(
-      code(() => verifyBackup(result.path, { key: KEY })),
-      'BACKUP_INVALID',
-    );
+  describe('encryption', () => {
+    it('writes the CODEIDX-ENC header, no plaintext, and nothing else in the folder', () => {
+      const db = track(makeDatabase(dbPath(), { notes: ['launchCodes-0451'] }));
+      const result = createBackup(db, { dbPath: dbPath(), key: KEY, now: new Date(T0) });
+      assert.ok(result.encrypted && result.verified);
+      assert.equal(basename(result.path), 'codeidx-2026-01-02T03-04-05-678Z-v2.db.enc');
+      assert.equal(statSync(result.path).mode & 0o777, 0o600);
+      const bytes = readFileSync(result.path);
+      assert.equal(bytes.subarray(0, 11).toString('latin1'), 'CODEIDX-ENC');
+      assert.deepEqual(
+        [...bytes.subarray(11, 15)],
+        [1, 15, 8, 1],
+        'format 1, scrypt 2^15, r 8, p 1',
+      );
+      assert.ok(!bytes.includes(Buffer.from('launchCodes')), 'the rows are not readable');
+      assert.ok(!bytes.includes(Buffer.from('SQLite format 3')), 'not even the SQLite header');
+      const plainSize = createBackup(db, { dbPath: dbPath(), out: join(dir, 'plain.db') }).bytes;
+      assert.equal(bytes.length, ENCRYPTION_HEADER_BYTES + plainSize + ENCRYPTION_TAG_BYTES);
+      assert.deepEqual(readdirSync(backups()), [basename(result.path)], 'no plaintext temp left');
+      assert.deepEqual(verifyBackup(result.path, { key: KEY }), { ok: true, schemaVersion: 2 });
+    });
+
+    it('uses a fresh salt and IV for every file', () => {
+      const db = track(makeDatabase(dbPath()));
+      const a = readFileSync(createBackup(db, { dbPath: dbPath(), key: KEY }).path);
+      const b = readFileSync(createBackup(db, { dbPath: dbPath(), key: KEY }).path);
+      assert.notDeepEqual(a.subarray(15, 31), b.subarray(15, 31), 'salt');
+      assert.notDeepEqual(a.subarray(31, 43), b.subarray(31, 43), 'iv');
+    });
+
+    it('refuses a wrong key, naming CODEIDX_BACKUP_KEY, and a missing key', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
+      const wrong = thrown(() => verifyBackup(path, { key: 'Tr0ub4dor&3' }));
+      assert.equal(wrong.code, 'BACKUP_INVALID');
+      assert.match(
+        wrong.hint!,
+        /CODEIDX_BACKUP_KEY .*does not match the one the backup was made with/,
+      );
+      const none = thrown(() => verifyBackup(path));
+      assert.equal(none.code, 'BACKUP_INVALID');
+      assert.match(none.hint!, /set CODEIDX_BACKUP_KEY/i);
+    });
+
+    it('accepts the same passphrase in another Unicode normal form', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath(), key: 'caf\u00e9' });
+      assert.equal(verifyBackup(path, { key: 'cafe\u0301' }).schemaVersion, 2);
+    });
+
+    it('refuses a file with any byte changed: header, body or tag; and a file cut short', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
+      const original = readFileSync(path);
+      const positions = {
+        version: 11,
+        salt: 20,
+        iv: 35,
+        keyCheck: 50,
+        body: ENCRYPTION_HEADER_BYTES + 100,
+        tag: original.length - 3,
+      };
+      for (const [what, at] of Object.entries(positions)) {
+        const bytes = Buffer.from(original);
+        bytes[at]! ^= 0x01;
+        writeFileSync(path, bytes);
+        assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID', what);
+      }
+      writeFileSync(path, original.subarray(0, original.length - 1000));
+      assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID', 'cut');
+      writeFileSync(path, original.subarray(0, 40));
+      assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID', 'stub');
+    });
+
+    it('refuses a header that asks for more key-derivation memory than it allows, quickly', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
+      const bytes = readFileSync(path);
+      bytes[12] = 20; // N = 2^20
+      bytes[13] = 16; // r = 16: 2 GiB of scrypt memory
+      writeFileSync(path, bytes);
+      const t0 = performance.now();
+      assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID');
+      assert.ok(performance.now() - t0 < 500, 'refused before deriving a key');
+    });
+
+    it('recognises an encrypted file by its content, not its name', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
+      const renamed = join(dir, 'backup.db');
+      copyFileSync(path, renamed);
+      assert.ok(isEncryptedFile(renamed));
+      assert.equal(verifyBackup(renamed, { key: KEY }).schemaVersion, 2);
+    });
   });
 
-  it('restores after verifying, keeping the replaced file; a bad backup changes nothing', () => {
-    const db = t.open();
-    const repo = new Repository(db);
-    repo.upsertFile(fileRecord('src/a.ts'));
-    const backup = createBackup(db, { dbPath: dbPath(), key: KEY });
-    repo.upsertFile(fileRecord('src/b.ts'));
-    db.close();
-    const bogus = join(t.dir(), 'bogus.db');
-    writeFileSync(bogus, 'not a database at all, just text'.repeat(10));
-    const before = readFileSync(dbPath());
-    assert.equal(
-      code(() => restoreBackup({ dbPath: dbPath(), file: bogus })),
-      'BACKUP_INVALID',
-    );
-    assert.equal(
-      code(() => restoreBackup({ dbPath: dbPath(), file: backup.path, key: 'wrong' })),
-      'BACKUP_INVALID',
-    );
-    assert.deepEqual(readFileSync(dbPath()), before, 'untouched by failed restores');
-    const restored = restoreBackup({ dbPath: dbPath(), file: backup.path, key: KEY });
-    assert.equal(restored.schemaVersion, 2);
-    assert.match(restored.previous!, /test\.db\.replaced-/);
-    const now = new Database(dbPath(), { readonly: true });
-    assert.deepEqual(now.prepare('SELECT path FROM files').pluck().all(), ['src/a.ts']);
-    now.close();
-    const old = new Database(restored.previous!, { readonly: true });
-    assert.equal(
-      old.prepare('SELECT count(*) FROM files').pluck().get(),
-      2,
-      'the replaced database is kept whole',
-    );
-    old.close();
-    assert.ok(!readdirSync(t.dir()).some((f) => f.includes('restoring')), 'no temporary file left');
+  describe('verifyBackup', () => {
+    it('refuses a file that is not SQLite, a foreign database and a missing file', () => {
+      const text = join(dir, 'text.db');
+      writeFileSync(text, 'not a database at all, just text '.repeat(10));
+      assert.equal(thrown(() => verifyBackup(text)).code, 'BACKUP_INVALID');
+      const other = join(dir, 'other.db');
+      const db = new Database(other);
+      db.exec('CREATE TABLE t (x)');
+      db.close();
+      const foreign = thrown(() => verifyBackup(other));
+      assert.equal(foreign.code, 'BACKUP_INVALID');
+      assert.match(foreign.message, /not a codeidx database/);
+      assert.equal(thrown(() => verifyBackup(join(dir, 'missing.db'))).code, 'BACKUP_INVALID');
+    });
+
+    it('refuses a backup with a damaged page', () => {
+      const db = track(makeDatabase(dbPath(), { notes: [] }));
+      const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
+      for (let i = 0; i < 300; i++) insert.run(`note ${i} `.repeat(20));
+      const { path } = createBackup(db, { dbPath: dbPath() });
+      const bytes = readFileSync(path);
+      const pageSize = bytes.readUInt16BE(16);
+      bytes.fill(0x55, pageSize * 3 + 8, pageSize * 3 + 200); // inside a b-tree page
+      writeFileSync(path, bytes);
+      assert.equal(thrown(() => verifyBackup(path)).code, 'BACKUP_INVALID');
+    });
+
+    it('changes nothing: the bytes stay the same and a WAL-mode copy gets no -wal/-shm beside it', () => {
+      const db = track(makeDatabase(dbPath(), { notes: ['x'] }));
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const raw = join(dir, 'raw', 'copy.db');
+      mkdirSync(join(dir, 'raw'));
+      copyFileSync(dbPath(), raw); // a raw copy of a WAL database, as a user might make
+      const before = readFileSync(raw);
+      assert.equal(verifyBackup(raw).schemaVersion, 2);
+      assert.deepEqual(readFileSync(raw), before);
+      assert.deepEqual(readdirSync(join(dir, 'raw')), ['copy.db']);
+    });
   });
 
-  it("refuses a backup that is not codeidx's", () => {
-    const other = join(t.dir(), 'other.db');
-    const db = new Database(other);
-    db.exec('CREATE TABLE t (x)');
-    db.close();
-    assert.throws(() => verifyBackup(other), /not a codeidx database/);
+  describe('listBackups and lastBackup', () => {
+    it('list only backups by name pattern, newest first, with version, encryption and size', () => {
+      mkdirSync(backups());
+      const names = [
+        'codeidx-2026-01-01T00-00-00-000Z-v1.db',
+        'codeidx-2026-03-01T00-00-00-000Z-v2.db.enc',
+        'codeidx-2026-02-01T00-00-00-000Z-v2.db',
+        'codeidx-2026-02-01T00-00-00-000Z-v2.db-wal',
+        'codeidx-latest.db',
+        '.codeidx-backup-1-abc.snapshot.tmp',
+      ];
+      for (const n of names) writeFileSync(join(backups(), n), 'x'.repeat(n.length));
+      const list = listBackups(backups());
+      assert.deepEqual(
+        list.map((b) => [basename(b.path), b.at, b.version, b.encrypted, b.bytes]),
+        [
+          [names[1], '2026-03-01T00:00:00.000Z', 2, true, names[1]!.length],
+          [names[2], '2026-02-01T00:00:00.000Z', 2, false, names[2]!.length],
+          [names[0], '2026-01-01T00:00:00.000Z', 1, false, names[0]!.length],
+        ],
+      );
+      const last = lastBackup(dbPath(), undefined, new Date(Date.UTC(2026, 2, 1, 6)));
+      assert.deepEqual(last, { path: list[0]!.path, at: list[0]!.at, ageHours: 6 });
+    });
+
+    it('find nothing in a missing folder', () => {
+      assert.deepEqual(listBackups(join(dir, 'nowhere')), []);
+      assert.equal(lastBackup(dbPath()), undefined);
+    });
+
+    it('parse exactly the names createBackup writes', () => {
+      assert.deepEqual(parseBackupName('codeidx-2026-01-02T03-04-05-678Z-v12.db.enc'), {
+        at: new Date(T0),
+        version: 12,
+        encrypted: true,
+      });
+      for (const bad of [
+        'codeidx-2026-01-02T03-04-05Z-v1.db',
+        'codeidx-2026-13-45T99-04-05-678Z-v1.db',
+        'x-codeidx-2026-01-02T03-04-05-678Z-v1.db',
+      ]) {
+        assert.equal(parseBackupName(bad), undefined, bad);
+      }
+    });
   });
 
-  it('moves a file and its companions aside without overwriting an earlier one', () => {
-    const db = t.open();
-    db.close();
-    const path = dbPath();
-    writeFileSync(`${path}-wal`, 'wal');
-    const now = new Date(Date.UTC(2026, 10, 28));
-    const first = moveAside(path, 'corrupt', now);
-    assert.ok(existsSync(first) && existsSync(`${first}-wal`) && !existsSync(path));
-    writeFileSync(path, 'again');
-    const second = moveAside(path, 'corrupt', now);
-    assert.equal(second, `${first}-2`);
-    assert.equal(readFileSync(second, 'utf8'), 'again');
+  describe('restoreBackup', () => {
+    it('swaps in the verified backup and keeps the replaced database together with its -wal', () => {
+      const db = track(makeDatabase(dbPath(), { notes: ['a'] }));
+      const backup = createBackup(db, { dbPath: dbPath(), key: KEY });
+      db.pragma('wal_autocheckpoint = 0');
+      db.exec("INSERT INTO notes (body) VALUES ('b')");
+      // The state a crash leaves: the newest row lives only in the -wal file.
+      const live = join(dir, 'live');
+      mkdirSync(live);
+      const target = join(live, 'codeidx.db');
+      copyFileSync(dbPath(), target);
+      copyFileSync(`${dbPath()}-wal`, `${target}-wal`);
+      const result = restoreBackup({
+        dbPath: target,
+        file: backup.path,
+        key: KEY,
+        now: new Date(T0),
+      });
+      assert.equal(result.restoredFrom, backup.path);
+      assert.equal(result.schemaVersion, 2);
+      assert.equal(result.previous, `${target}.replaced-2026-01-02T03-04-05-678Z`);
+      assert.deepEqual(notesIn(target), ['a'], 'the database is the backup');
+      assert.equal(statSync(target).mode & 0o777, 0o600);
+      assert.ok(!existsSync(`${target}-wal`), 'no old -wal is left to replay into the new file');
+      assert.ok(existsSync(`${result.previous}-wal`), 'the -wal moved with its file');
+      assert.deepEqual(
+        readdirSync(live).sort(),
+        [
+          'codeidx.db',
+          `codeidx.db.replaced-2026-01-02T03-04-05-678Z`,
+          `codeidx.db.replaced-2026-01-02T03-04-05-678Z-wal`,
+        ],
+        'no temp file is left',
+      );
+      assert.deepEqual(notesIn(result.previous!), ['a', 'b'], 'the replaced database is whole');
+    });
+
+    it('leaves the database and its companions byte for byte as they were when the backup is bad', () => {
+      const db = track(makeDatabase(dbPath(), { notes: ['a'] }));
+      const good = createBackup(db, { dbPath: dbPath(), key: KEY });
+      const foreignPath = join(dir, 'foreign.db');
+      const foreign = new Database(foreignPath);
+      foreign.exec('CREATE TABLE t (x)');
+      foreign.close();
+      const text = join(dir, 'text.db');
+      writeFileSync(text, 'just text '.repeat(50));
+      const tampered = join(dir, 'tampered.db.enc');
+      const bytes = readFileSync(good.path);
+      bytes[ENCRYPTION_HEADER_BYTES + 10]! ^= 1;
+      writeFileSync(tampered, bytes);
+      db.close();
+      writeFileSync(`${dbPath()}-wal`, 'pretend wal');
+      const snapshot = (): Record<string, Buffer> =>
+        Object.fromEntries(
+          readdirSync(dir)
+            .filter((f) => f.startsWith('codeidx.db'))
+            .map((f) => [f, readFileSync(join(dir, f))]),
+        );
+      const before = snapshot();
+      const cases: [string, () => unknown][] = [
+        ['text', () => restoreBackup({ dbPath: dbPath(), file: text })],
+        ['foreign', () => restoreBackup({ dbPath: dbPath(), file: foreignPath })],
+        ['wrong key', () => restoreBackup({ dbPath: dbPath(), file: good.path, key: 'nope' })],
+        ['no key', () => restoreBackup({ dbPath: dbPath(), file: good.path })],
+        ['tampered', () => restoreBackup({ dbPath: dbPath(), file: tampered, key: KEY })],
+        ['missing', () => restoreBackup({ dbPath: dbPath(), file: join(dir, 'missing.db') })],
+      ];
+      for (const [what, run] of cases) {
+        assert.equal(thrown(run).code, 'BACKUP_INVALID', what);
+        assert.deepEqual(snapshot(), before, `${what}: untouched`);
+      }
+      assert.equal(
+        thrown(() => restoreBackup({ dbPath: dbPath(), file: dbPath() })).code,
+        'INVALID_ARGUMENT',
+      );
+      assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp file is left');
+    });
+
+    it('restores a plain backup where no database exists yet', () => {
+      const db = track(makeDatabase(dbPath(), { notes: ['only'] }));
+      const { path } = createBackup(db, { dbPath: dbPath() });
+      const fresh = join(dir, 'new-place', 'codeidx.db');
+      const result = restoreBackup({ dbPath: fresh, file: path });
+      assert.equal(result.previous, undefined);
+      assert.deepEqual(notesIn(fresh), ['only']);
+      assert.deepEqual(readdirSync(join(dir, 'new-place')), ['codeidx.db']);
+    });
+
+    it('never overwrites an earlier replaced file', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath() });
+      db.close();
+      const now = new Date(T0);
+      const first = restoreBackup({ dbPath: dbPath(), file: path, now }).previous!;
+      const second = restoreBackup({ dbPath: dbPath(), file: path, now }).previous!;
+      assert.equal(second, `${first}-2`);
+      assert.ok(existsSync(first) && existsSync(second));
+    });
   });
 });
