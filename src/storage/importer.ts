@@ -113,13 +113,15 @@ export async function importJsonLines(
     report.tags += r.tags?.length ?? 0;
   };
 
+  /** Writes one batch in one transaction; counts reach the report only once it committed. */
   const writeBatch = (batch: Pending[], isolate: boolean): void => {
-    db.transaction(() =>
+    const { written, unchanged } = db.transaction(() =>
       withoutSyncTriggers(db, () => {
         const now = Date.now();
         const changed: number[] = [];
         const replaced: number[] = [];
         const written: ValidRecord[] = [];
+        let unchanged = 0;
         for (const { line, record } of batch) {
           let outcome;
           if (isolate) {
@@ -138,7 +140,7 @@ export async function importJsonLines(
             outcome = writer.write(record, now);
           }
           if (!outcome.changed) {
-            report.unchanged++;
+            unchanged++;
             continue;
           }
           changed.push(outcome.fileId);
@@ -147,9 +149,11 @@ export async function importJsonLines(
         }
         if (replaced.length) unindex.run(JSON.stringify(replaced));
         if (changed.length) indexRows.run(JSON.stringify(changed));
-        written.forEach(count);
+        return { written, unchanged };
       }),
     )();
+    written.forEach(count);
+    report.unchanged += unchanged;
   };
 
   const flush = (batch: Pending[]): void => {

@@ -153,6 +153,7 @@ export class Repository {
     exact: Statement;
     prefix: Statement;
     search: Statement;
+    stats: Statement;
   };
 
   constructor(db: Connection) {
@@ -173,6 +174,13 @@ export class Repository {
       prefix: db.prepare(
         `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
          WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE ORDER BY d.name COLLATE NOCASE, f.path LIMIT ?`,
+      ),
+      stats: db.prepare(
+        `SELECT (SELECT count(*) FROM files) AS files,
+           (SELECT count(*) FROM definitions) AS definitions,
+           (SELECT count(*) FROM imports) AS imports,
+           (SELECT count(*) FROM symbols) AS symbols,
+           (SELECT count(*) FROM file_tags) AS tags`,
       ),
       search: db.prepare(
         `SELECT f.path AS path, f.language AS language,
@@ -241,15 +249,14 @@ export class Repository {
     }) as SearchResult[];
   }
 
+  /** Row counts of the tables, in one read. */
   stats(): { files: number; definitions: number; imports: number; symbols: number; tags: number } {
-    const count = (t: string): number =>
-      Number(this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get());
-    return {
-      files: count('files'),
-      definitions: count('definitions'),
-      imports: count('imports'),
-      symbols: count('symbols'),
-      tags: count('file_tags'),
+    return this.statements.stats.get() as {
+      files: number;
+      definitions: number;
+      imports: number;
+      symbols: number;
+      tags: number;
     };
   }
 }

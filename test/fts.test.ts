@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import type { Connection } from '../src/storage/connection.ts';
+import { importJsonLines } from '../src/storage/importer.ts';
+import { Repository } from '../src/storage/repository.ts';
+import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
+
+const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';
+
+function schema(db: Connection): unknown[] {
+  return db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name').all();
+}
+function indexed(db: Connection): unknown[] {
+  return db.prepare(`SELECT rowid AS file_id, ${COLUMNS} FROM search_index ORDER BY rowid`).all();
+}
+function expected(db: Connection): unknown[] {
+  return db.prepare(`SELECT file_id, ${COLUMNS} FROM search_documents ORDER BY file_id`).all();
+}
+
+describe('full-text index document', () => {
+  const t = tempDatabases();
+
+  it('indexes mixed-case names whole and by words, all-capital names whole, file names split', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    repo.upsertFile(
+      fileRecord('src/net/HttpClient.ts', [
+        'parseHttpRequest',
+        'MAX_SIZE',
+        'HTTPServer',
+        'parse_http_request',
+        'Parse',
+      ]),
+    );
+    const doc = db
+      .prepare('SELECT filename, definitions FROM search_documents WHERE file_id = 1')
+      .get() as { filename: string; definitions: string };
+    // Whole names first (prefix search on the whole identifier), then the words of the
+    // mixed-case ones; MAX_SIZE and Parse are not split into letters or repeated. (The split
+    // puts a space before each capital, hence the double space before H: harmless to FTS5.)
+    assert.equal(
+      doc.definitions,
+      'parseHttpRequest MAX_SIZE HTTPServer parse_http_request Parse parse Http Request  H T T P Server',
+    );
+    assert.equal(doc.filename, 'HttpClient.ts  Http Client.ts');
+    assert.deepEqual(
+      repo.search('server').map((r) => r.path),
+      ['src/net/HttpClient.ts'],
+      'a word inside an acronym-led name',
+    );
+    assert.deepEqual(
+      repo.search('client').map((r) => r.path),
+      ['src/net/HttpClient.ts'],
+      'a word of the file name',
+    );
+    assert.equal(repo.search('max size').length, 1, 'snake-case words split by the tokenizer');
+  });
+
+  it('an import leaves sqlite_schema exactly as it was, and plain SQL writes after it still reach the index', async () => {
+    const db = t.open();
+    const before = schema(db);
+    const records = Array.from({ length: 30 }, (_, i) => fileRecord(`src/f${i}.ts`, [`alpha${i}`]));
+    await importJsonLines(db, jsonLines(records), { batchSize: 7 });
+    // The sync triggers were dropped and re-created inside each batch: same names, same SQL.
+    assert.deepEqual(schema(db), before);
+    db.exec(
+      "INSERT INTO definitions (file_id, name, type, line, \"column\", exported) VALUES (3, 'zetaWidget', 'class', 5, 0, 1)",
+    );
+    assert.deepEqual(indexed(db), expected(db));
+    assert.deepEqual(
+      new Repository(db).search('zeta widget').map((r) => r.path),
+      ['src/f2.ts'],
+    );
+  });
+
+  it('a batch redone file by file after a refusal restores the triggers and counts each file once', async () => {
+    const db = t.open();
+    await importJsonLines(
+      db,
+      jsonLines([fileRecord('src/a.ts', ['one']), fileRecord('src/b.ts', ['two'])]),
+    );
+    db.exec('CREATE UNIQUE INDEX test_unique_name ON definitions (name)');
+    const before = schema(db);
+    const report = await importJsonLines(
+      db,
+      jsonLines([
+        fileRecord('src/a.ts', ['one']), // unchanged: skipped by hash
+        fileRecord('src/c.ts', ['two']), // refused by the unique index
+        fileRecord('src/d.ts', ['four']),
+      ]),
+    );
+    assert.equal(report.unchanged, 1, 'the fast pass that failed is not counted');
+    assert.equal(report.files, 1);
+    assert.deepEqual(
+      report.errors.map((e) => e.line),
+      [2],
+    );
+    assert.deepEqual(schema(db), before);
+    assert.deepEqual(indexed(db), expected(db));
+  });
+
+  it('upserts through the sync triggers and imports through the view write the same index', async () => {
+    const a = t.open(undefined, 'a.db');
+    const b = t.open(undefined, 'b.db');
+    const records = Array.from({ length: 12 }, (_, i) =>
+      fileRecord(`src/mod${i}/indexHandler.ts`, [`handleRequest${i}`, `CONSTANT_${i}`, 'runTask'], {
+        definitions: [
+          {
+            name: `handleRequest${i}`,
+            type: 'function',
+            line: 1,
+            column: 0,
+            exported: true,
+            docstring: `Handles request number ${i}.`,
+          },
+        ],
+      }),
+    );
+    const repo = new Repository(a);
+    for (const r of records) repo.upsertFile(r);
+    await importJsonLines(b, jsonLines(records), { batchSize: 5 });
+    assert.deepEqual(indexed(a), indexed(b));
+    assert.deepEqual(indexed(a), expected(a));
+  });
+});
