@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../src/storage/connection.ts';
 import { importJsonLines } from '../src/storage/importer.ts';
-import { Repository } from '../src/storage/repository.ts';
+import { FileWriter, Repository } from '../src/storage/repository.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
 
 const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';
@@ -120,5 +120,39 @@ describe('full-text index document', () => {
     await importJsonLines(b, jsonLines(records), { batchSize: 5 });
     assert.deepEqual(indexed(a), indexed(b));
     assert.deepEqual(indexed(a), expected(a));
+  });
+
+  it('every statement the repository prepares uses an index (EXPLAIN QUERY PLAN of their own SQL)', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    const writer = new FileWriter(db);
+    // The statements themselves, not copies of their SQL, so a changed query cannot slip by.
+    const own = (o: object): Record<string, { source: string }> =>
+      o as unknown as Record<string, { source: string }>;
+    const statements: [string, string][] = [
+      ...Object.entries(own(repo)['statements'] as object),
+      ...Object.entries(own(writer)).filter(([, v]) => typeof v === 'object' && 'source' in v),
+      ...(own(writer)['clear'] as unknown as { source: string }[]).map(
+        (s, i): [string, { source: string }] => [`clear${i}`, s],
+      ),
+    ].map(([k, v]) => [k, (v as { source: string }).source]);
+    assert.ok(statements.length >= 13, `found ${statements.length} statements`);
+    for (const [name, sql] of statements) {
+      if (name === 'stats') continue; // count(*) of whole tables: a scan by definition
+      const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5 };
+      const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      const count = (sql.match(/\?/g) ?? []).length;
+      const rows = (sql.includes('@') ? stmt.all(params) : stmt.all(...Array(count).fill(1))) as {
+        detail: string;
+      }[];
+      const plan = rows.map((r) => r.detail).join(' | ');
+      assert.doesNotMatch(
+        plan,
+        /\bSCAN (files|definitions|imports|symbols|file_tags|f|d)\b/,
+        `${name}: ${plan}`,
+      );
+      if (name === 'search')
+        assert.match(plan, /definitions_name/, 'the exact-name boost is an index lookup');
+    }
   });
 });
