@@ -1,95 +1,277 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openConnection } from '../src/storage/connection.ts';
+import Database from 'better-sqlite3';
+import { APPLICATION_ID, openConnection, type Connection } from '../src/storage/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
+import type { Logger } from '../src/storage/log.ts';
 import { createResilience } from '../src/storage/resilience.ts';
-import { tempDatabases } from './helpers.ts';
+
+function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+  return {
+    lines,
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('retry and circuit breaker', () => {
-  const t = tempDatabases();
+  let dir = '';
+  const opened: Database.Database[] = [];
+  const dbPath = (): string => join(dir, 'codeidx.db');
+  /** A codeidx-marked WAL database with one table; each call opens another connection to it. */
+  const connect = (busyTimeoutMs = 5000): Connection => {
+    const db = openConnection(dbPath(), { busyTimeoutMs });
+    opened.push(db);
+    return db;
+  };
 
-  it('retries a write while another connection holds the lock, and succeeds once it is released', async () => {
-    const holder = t.open();
-    const writer = openConnection(join(t.dir(), 'test.db'), { busyTimeoutMs: 10 });
-    holder.exec('BEGIN IMMEDIATE');
-    setTimeout(() => holder.exec('ROLLBACK'), 200);
-    let attempts = 0;
-    const resilience = createResilience({ maxAttempts: 20, initialDelayMs: 20, maxDelayMs: 100 });
-    await resilience.execute(() => {
-      attempts++;
-      writer.exec("INSERT INTO migration_audit (at, action) VALUES ('now', 'test')");
-    });
-    writer.close();
-    assert.ok(attempts > 1, `took ${attempts} attempts`);
-    assert.equal(
-      holder.prepare("SELECT count(*) FROM migration_audit WHERE action = 'test'").pluck().get(),
-      1,
-    );
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'codeidx-'));
+    const db = connect();
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma('user_version = 1');
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE)');
+  });
+  afterEach(() => {
+    for (const db of opened.splice(0)) if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives up after maxAttempts with the transient error', async () => {
-    const holder = t.open();
-    const writer = openConnection(join(t.dir(), 'test.db'), { busyTimeoutMs: 5 });
-    holder.exec('BEGIN IMMEDIATE');
-    let attempts = 0;
-    const resilience = createResilience({ maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 });
-    await assert.rejects(
-      resilience.execute(() => {
+  describe('retry', () => {
+    it('retries a write that meets another connection’s write lock, and succeeds once it is released', async () => {
+      const holder = connect();
+      const writer = connect(10);
+      holder.exec('BEGIN IMMEDIATE');
+      setTimeout(() => holder.exec('COMMIT'), 150);
+      const logger = recorder();
+      const resilience = createResilience({
+        logger,
+        maxAttempts: 30,
+        initialDelayMs: 10,
+        maxDelayMs: 40,
+      });
+      let attempts = 0;
+      await resilience.execute(() => {
         attempts++;
-        writer.exec('BEGIN IMMEDIATE');
-      }),
-      (err: CodeidxError) => err.code === 'BUSY' && err.transient,
-    );
-    holder.exec('ROLLBACK');
-    writer.close();
-    assert.equal(attempts, 3);
-  });
-
-  it('does not retry an error that is not transient', async () => {
-    let attempts = 0;
-    await assert.rejects(
-      createResilience().execute(() => {
-        attempts++;
-        throw new CodeidxError('CHECKSUM_MISMATCH', 'changed');
-      }),
-      (err: CodeidxError) => err.code === 'CHECKSUM_MISMATCH',
-    );
-    assert.equal(attempts, 1);
-  });
-
-  it('opens after consecutive failures, fails fast, then half-opens and closes on success', async () => {
-    const resilience = createResilience({
-      maxAttempts: 1,
-      breakerThreshold: 3,
-      halfOpenAfterMs: 100,
-    });
-    const states: string[] = [];
-    resilience.onStateChange((s) => states.push(s));
-    let calls = 0;
-    const failing = (): never => {
-      calls++;
-      throw new CodeidxError('CORRUPT', 'disk image is malformed');
-    };
-    for (let i = 0; i < 3; i++) await assert.rejects(resilience.execute(failing), /malformed/);
-    assert.equal(resilience.state, 'open');
-    await assert.rejects(
-      resilience.execute(failing),
-      (err: CodeidxError) => err.code === 'CIRCUIT_OPEN' && /codeidx health/.test(err.hint!),
-    );
-    assert.equal(calls, 3, 'the open circuit did not call through');
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal(await resilience.execute(() => 42), 42);
-    assert.equal(resilience.state, 'closed');
-    assert.deepEqual(states, ['open', 'half-open', 'closed']);
-  });
-
-  it('does not count refusals of a request toward the breaker', async () => {
-    const resilience = createResilience({ breakerThreshold: 2 });
-    for (let i = 0; i < 5; i++) {
-      await assert.rejects(
-        resilience.execute(() => Promise.reject(new CodeidxError('INVALID_ARGUMENT', 'bad'))),
+        writer.prepare('INSERT INTO notes (body) VALUES (?)').run('after the lock');
+      });
+      assert.ok(attempts > 1, `the first attempt met the lock (${attempts} attempts)`);
+      assert.equal(holder.prepare('SELECT count(*) FROM notes').pluck().get(), 1, 'written once');
+      assert.ok(
+        logger.lines.some((l) => /^warn Retrying after a transient error/.test(l)),
+        'retries are logged at warn',
       );
-    }
-    assert.equal(resilience.state, 'closed');
+      assert.equal(resilience.state, 'closed');
+    });
+
+    it('gives up after maxAttempts attempts with the transient BUSY error', async () => {
+      const holder = connect();
+      const writer = connect(5);
+      holder.exec('BEGIN IMMEDIATE');
+      let attempts = 0;
+      const resilience = createResilience({ maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 });
+      await assert.rejects(
+        resilience.execute(() => {
+          attempts++;
+          writer.exec('BEGIN IMMEDIATE');
+        }),
+        (err: CodeidxError) => err instanceof CodeidxError && err.code === 'BUSY' && err.transient,
+      );
+      holder.exec('ROLLBACK');
+      assert.equal(attempts, 3);
+    });
+
+    it('waits between attempts, no wait longer than maxDelayMs', async () => {
+      const holder = connect();
+      const writer = connect(1);
+      holder.exec('BEGIN IMMEDIATE');
+      const starts: number[] = [];
+      const resilience = createResilience({ maxAttempts: 6, initialDelayMs: 20, maxDelayMs: 80 });
+      await assert.rejects(
+        resilience.execute(() => {
+          starts.push(performance.now());
+          writer.exec('BEGIN IMMEDIATE');
+        }),
+      );
+      holder.exec('ROLLBACK');
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+      const total = gaps.reduce((a, b) => a + b, 0);
+      assert.equal(gaps.length, 5);
+      assert.ok(
+        total >= 5 * 10,
+        `it waited between attempts (${gaps.map(Math.round).join(', ')} ms)`,
+      );
+      assert.ok(
+        Math.max(...gaps) < 80 + 60,
+        `no wait beyond maxDelayMs (${gaps.map(Math.round).join(', ')} ms)`,
+      );
+    });
+
+    it('does not retry an error that is not transient, and hands it over as a CodeidxError', async () => {
+      const db = connect();
+      db.prepare('INSERT INTO notes (body) VALUES (?)').run('dup');
+      let attempts = 0;
+      await assert.rejects(
+        createResilience({ maxAttempts: 5 }).execute(() => {
+          attempts++;
+          db.prepare('INSERT INTO notes (body) VALUES (?)').run('dup'); // UNIQUE constraint
+        }),
+        (err: CodeidxError) =>
+          err instanceof CodeidxError && !err.transient && /UNIQUE/.test(err.message),
+      );
+      assert.equal(attempts, 1);
+    });
+
+    it('retries a CodeidxError marked transient and passes async results through', async () => {
+      let attempts = 0;
+      const value = await createResilience({ initialDelayMs: 1 }).execute(async () => {
+        attempts++;
+        if (attempts < 3) throw new CodeidxError('BUSY', 'busy', { transient: true });
+        return 'done';
+      });
+      assert.equal(value, 'done');
+      assert.equal(attempts, 3);
+    });
+
+    it('refuses options that make no sense', () => {
+      for (const options of [
+        { maxAttempts: 0 },
+        { breakerThreshold: 1.5 },
+        { initialDelayMs: -1 },
+        { halfOpenAfterMs: Number.NaN },
+      ]) {
+        assert.throws(
+          () => createResilience(options),
+          (e: CodeidxError) => e.code === 'INVALID_ARGUMENT',
+          JSON.stringify(options),
+        );
+      }
+    });
+  });
+
+  describe('circuit breaker', () => {
+    /** A write on a read-only connection: SQLITE_READONLY, a real failure that is not transient. */
+    const failingWrite = (): (() => void) & { calls: number } => {
+      const readonly = openConnection(dbPath(), { readonly: true });
+      opened.push(readonly);
+      const fn = Object.assign(
+        () => {
+          fn.calls++;
+          readonly.prepare('INSERT INTO notes (body) VALUES (?)').run(`n${fn.calls}`);
+        },
+        { calls: 0 },
+      );
+      return fn;
+    };
+
+    it('opens after N failed operations in a row, then fails fast with CIRCUIT_OPEN and a hint', async () => {
+      const logger = recorder();
+      const resilience = createResilience({ logger, breakerThreshold: 3, halfOpenAfterMs: 60_000 });
+      const write = failingWrite();
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(resilience.execute(write), (e: CodeidxError) => e.code === 'READONLY');
+      }
+      assert.equal(resilience.state, 'open');
+      const err = await resilience.execute(write).then(
+        () => assert.fail('expected CIRCUIT_OPEN'),
+        (e: unknown) => e as CodeidxError,
+      );
+      assert.equal(err.code, 'CIRCUIT_OPEN');
+      assert.match(
+        err.hint!,
+        /stopped trying after 3 failures in a row; it will try again in (59|60)s\. Check health/,
+      );
+      assert.match(err.message, /readonly/i, 'the message names the last failure');
+      assert.equal(write.calls, 3, 'the open circuit did not touch the database');
+      assert.ok(logger.lines.some((l) => l.startsWith('warn Circuit opened after 3')));
+    });
+
+    it('half-opens after the pause: a successful trial closes it, a failed one opens it again', async () => {
+      const logger = recorder();
+      const resilience = createResilience({ logger, breakerThreshold: 2, halfOpenAfterMs: 80 });
+      const states: string[] = [];
+      resilience.onStateChange((s) => states.push(s));
+      const write = failingWrite();
+      for (let i = 0; i < 2; i++) await assert.rejects(resilience.execute(write));
+      assert.equal(resilience.state, 'open');
+      await sleep(100);
+      assert.equal(resilience.state, 'half-open', 'the next call is the trial');
+      await assert.rejects(resilience.execute(write), (e: CodeidxError) => e.code === 'READONLY');
+      assert.equal(resilience.state, 'open', 'a failed trial opens it again');
+      await assert.rejects(
+        resilience.execute(write),
+        (e: CodeidxError) => e.code === 'CIRCUIT_OPEN',
+      );
+      await sleep(100);
+      const writer = connect();
+      await resilience.execute(() =>
+        writer.prepare('INSERT INTO notes (body) VALUES (?)').run('ok'),
+      );
+      assert.equal(resilience.state, 'closed');
+      assert.deepEqual(states, ['open', 'half-open', 'open', 'half-open', 'closed']);
+      assert.ok(logger.lines.includes('info Circuit closed: the database answers again'));
+      assert.equal(write.calls, 3, 'one trial call while half-open, none while open');
+    });
+
+    it('counts an operation once, however many attempts it took', async () => {
+      const holder = connect();
+      const writer = connect(1);
+      holder.exec('BEGIN IMMEDIATE');
+      const resilience = createResilience({
+        maxAttempts: 4,
+        initialDelayMs: 1,
+        maxDelayMs: 2,
+        breakerThreshold: 2,
+      });
+      let attempts = 0;
+      await assert.rejects(
+        resilience.execute(() => {
+          attempts++;
+          writer.exec('BEGIN IMMEDIATE');
+        }),
+      );
+      holder.exec('ROLLBACK');
+      assert.equal(attempts, 4);
+      assert.equal(resilience.state, 'closed', 'one failed operation, not four');
+    });
+
+    it('does not count refusals: a bad argument or a changed checksum never opens it', async () => {
+      const resilience = createResilience({ breakerThreshold: 2 });
+      for (const code of [
+        'INVALID_ARGUMENT',
+        'CHECKSUM_MISMATCH',
+        'CANCELLED',
+        'DATABASE_NEWER',
+      ] as const) {
+        await assert.rejects(
+          resilience.execute(() => Promise.reject(new CodeidxError(code, 'no'))),
+          (e: CodeidxError) => e.code === code,
+        );
+      }
+      assert.equal(resilience.state, 'closed');
+    });
+
+    it('a success in between resets the count', async () => {
+      const resilience = createResilience({ breakerThreshold: 2 });
+      const write = failingWrite();
+      const writer = connect();
+      await assert.rejects(resilience.execute(write));
+      await resilience.execute(() =>
+        writer.prepare('INSERT INTO notes (body) VALUES (?)').run('x'),
+      );
+      await assert.rejects(resilience.execute(write));
+      assert.equal(resilience.state, 'closed');
+      await assert.rejects(resilience.execute(write));
+      assert.equal(resilience.state, 'open');
+    });
   });
 });
