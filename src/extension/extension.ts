@@ -1,0 +1,216 @@
+/**
+ * CodeIdx for VS Code: one database per workspace folder, opened and migrated in a worker
+ * thread, a status item for the active folder, and the commands of the "CodeIdx" category.
+ */
+import * as vscode from 'vscode';
+import type { Logger } from '../storage/log.ts';
+import { registerCommands } from './commands.ts';
+import { REOPEN_SETTINGS, refreshIntervalSeconds } from './config.ts';
+import { FolderDatabase, type FolderHost, type FolderState } from './folder.ts';
+import { gitignoreOffered } from './gitignore.ts';
+import { channelLogger } from './log.ts';
+import { REPORT_SCHEME, ReportProvider } from './reports.ts';
+import { StatusItem, type StatusSnapshot } from './statusItem.ts';
+
+export const SECRET_BACKUP_KEY = 'codeidx.backupKey';
+
+/** What `activate` returns: read-only views for tests and other extensions. */
+export interface CodeidxApi {
+  /** Resolves when every folder's database has been opened (and migrated) or has failed. */
+  ready(): Promise<void>;
+  folders(): string[];
+  state(folder?: vscode.Uri): FolderState | undefined;
+  statusItem(): StatusSnapshot;
+  trusted(): boolean;
+  gitignoreOffered(folder: vscode.Uri): boolean;
+  /** Closes and reopens a folder's database (all folders without an argument). */
+  reopen(folder?: vscode.Uri): Promise<void>;
+}
+
+/** The extension's state: the open folders, the status item, the timers. */
+export class Codeidx implements FolderHost, vscode.Disposable {
+  readonly context: vscode.ExtensionContext;
+  readonly channel: vscode.LogOutputChannel;
+  readonly logger: Logger;
+  readonly reports = new ReportProvider();
+  readonly status = new StatusItem();
+  private readonly dbs = new Map<string, FolderDatabase>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastFolder: string | undefined;
+
+  constructor(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel) {
+    this.context = context;
+    this.channel = channel;
+    this.logger = channelLogger(channel);
+  }
+
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  backupKey(): Promise<string | undefined> {
+    return Promise.resolve(this.context.secrets.get(SECRET_BACKUP_KEY));
+  }
+
+  changed(db: FolderDatabase): void {
+    if (this.active() === db) this.render();
+  }
+
+  /** Opens every folder's database, unless the workspace is restricted. */
+  start(): void {
+    if (!this.trusted) {
+      this.logger.info(
+        'Restricted mode: CodeIdx opens no database until the workspace is trusted.',
+      );
+      this.render();
+      return;
+    }
+    for (const folder of vscode.workspace.workspaceFolders ?? []) this.add(folder);
+    this.render();
+    this.restartTimer();
+  }
+
+  add(folder: vscode.WorkspaceFolder): void {
+    if (!this.trusted || this.dbs.has(folder.uri.toString())) return;
+    const db = new FolderDatabase(folder, this);
+    this.dbs.set(folder.uri.toString(), db);
+    this.render();
+    void db.start().catch((err: unknown) => this.logger.error(`${folder.name}: ${String(err)}`));
+  }
+
+  async remove(folder: vscode.WorkspaceFolder): Promise<void> {
+    const db = this.dbs.get(folder.uri.toString());
+    if (!db) return;
+    this.dbs.delete(folder.uri.toString());
+    this.render();
+    await db.close();
+    this.logger.info(`${folder.name}: closed (folder removed from the workspace).`);
+  }
+
+  async reopen(folder?: vscode.Uri): Promise<void> {
+    const targets = [...this.dbs.values()].filter(
+      (d) => !folder || d.folder.uri.toString() === folder.toString(),
+    );
+    await Promise.all(
+      targets.map(async (d) => {
+        await this.remove(d.folder);
+        this.add(d.folder);
+      }),
+    );
+    await this.ready();
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([...this.dbs.values()].map((d) => d.start().catch(() => undefined)));
+  }
+
+  all(): FolderDatabase[] {
+    return [...this.dbs.values()];
+  }
+
+  get(folder: vscode.Uri): FolderDatabase | undefined {
+    return this.dbs.get(folder.toString());
+  }
+
+  /** The folder of the active editor, else the last one used, else the first. */
+  active(): FolderDatabase | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const folder = uri && vscode.workspace.getWorkspaceFolder(uri);
+    if (folder) this.lastFolder = folder.uri.toString();
+    return (
+      (this.lastFolder ? this.dbs.get(this.lastFolder) : undefined) ??
+      this.dbs.values().next().value
+    );
+  }
+
+  render(): void {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) return this.status.hide();
+    if (!this.trusted) return this.status.restricted();
+    const db = this.active();
+    if (!db) return this.status.hide();
+    this.status.showFolder(db, folders.length > 1);
+  }
+
+  restartTimer(): void {
+    clearInterval(this.timer);
+    const seconds = refreshIntervalSeconds();
+    if (seconds > 0 && this.trusted) {
+      this.timer = setInterval(() => {
+        for (const db of this.dbs.values())
+          if (!db.state.kind.match(/working|starting/)) void db.refresh();
+      }, seconds * 1000);
+    }
+  }
+
+  onConfigurationChanged(e: vscode.ConfigurationChangeEvent): void {
+    if (e.affectsConfiguration('codeidx.health.refreshIntervalSeconds')) this.restartTimer();
+    for (const db of this.dbs.values()) {
+      const reopen =
+        REOPEN_SETTINGS.some((s) => e.affectsConfiguration(s, db.folder.uri)) ||
+        (e.affectsConfiguration('codeidx.autoMigrate', db.folder.uri) &&
+          vscode.workspace.getConfiguration('codeidx', db.folder.uri).get('autoMigrate') === true);
+      if (reopen) {
+        this.logger.info(`${db.name}: settings changed; reopening the database.`);
+        void this.reopen(db.folder.uri);
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.timer);
+    const dbs = [...this.dbs.values()];
+    this.dbs.clear();
+    await Promise.all(dbs.map((d) => d.close()));
+  }
+
+  dispose(): void {
+    void this.closeAll();
+    this.status.dispose();
+    this.reports.dispose();
+  }
+}
+
+let current: Codeidx | undefined;
+
+export function activate(context: vscode.ExtensionContext): CodeidxApi {
+  const channel = vscode.window.createOutputChannel('CodeIdx', { log: true });
+  const ext = new Codeidx(context, channel);
+  current = ext;
+  context.subscriptions.push(
+    channel,
+    ext,
+    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, ext.reports),
+    vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+      for (const f of e.removed) void ext.remove(f);
+      for (const f of e.added) ext.add(f);
+      ext.render();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      ext.logger.info('The workspace is trusted now: opening the databases.');
+      ext.start();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => ext.onConfigurationChanged(e)),
+    vscode.window.onDidChangeActiveTextEditor(() => ext.render()),
+    ...registerCommands(ext),
+  );
+  ext.logger.info(
+    `CodeIdx ${String(context.extension.packageJSON.version)} activated (${vscode.env.appName} ${vscode.version}, Node ${process.versions.node}, Node-API ${process.versions.napi}).`,
+  );
+  ext.start();
+  return {
+    ready: () => ext.ready(),
+    folders: () => ext.all().map((d) => d.folder.uri.toString()),
+    state: (folder) => (folder ? ext.get(folder) : ext.active())?.state,
+    statusItem: () => ext.status.snapshot,
+    trusted: () => ext.trusted,
+    gitignoreOffered: (folder) => gitignoreOffered(context, folder),
+    reopen: (folder) => ext.reopen(folder),
+  };
+}
+
+/** Closes every database and ends every worker. */
+export async function deactivate(): Promise<void> {
+  await current?.closeAll();
+  current = undefined;
+}

@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import type { CodeidxError } from '../storage/errors.ts';
+import type { FolderDatabase } from './folder.ts';
+
+/**
+ * A failure as one notification: the one-line reason and the buttons that do the likely fix.
+ * Resolves with the button chosen (tests and callers may ignore it).
+ */
+export async function showFailure(
+  db: FolderDatabase,
+  error: CodeidxError,
+): Promise<string | undefined> {
+  const text = `CodeIdx (${db.name}): ${error.message}${error.hint ? ` ${error.hint}` : ''}`;
+  const folder = db.folder.uri;
+  if (error.code === 'DATABASE_NEWER') {
+    const pick = await vscode.window.showWarningMessage(text, 'Show Extension', 'Show Log');
+    if (pick === 'Show Extension')
+      await vscode.commands.executeCommand('workbench.extensions.search', '@installed codeidx');
+    if (pick === 'Show Log') await vscode.commands.executeCommand('codeidx.showLog');
+    return pick;
+  }
+  if (error.code === 'NATIVE_MODULE') {
+    const pick = await vscode.window.showErrorMessage(text, 'Show Log');
+    if (pick) await vscode.commands.executeCommand('codeidx.showLog');
+    return pick;
+  }
+  if (error.code === 'CANCELLED') {
+    return vscode.window.showInformationMessage(text);
+  }
+  const actions = ['Show Log', 'Open Health Report'];
+  if (db.client && !db.client.closed) actions.splice(1, 0, 'Restore Backup');
+  const pick = await vscode.window.showErrorMessage(text, ...actions);
+  if (pick === 'Show Log') await vscode.commands.executeCommand('codeidx.showLog');
+  if (pick === 'Restore Backup')
+    await vscode.commands.executeCommand('codeidx.restore', { folder });
+  if (pick === 'Open Health Report')
+    await vscode.commands.executeCommand('codeidx.checkHealth', { folder });
+  return pick;
+}

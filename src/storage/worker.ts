@@ -1,0 +1,203 @@
+/**
+ * The database worker: a thread that owns one DatabaseService, so migrations, rebuilds and
+ * backups never block the thread that asked for them. It serves the requests of protocol.ts one
+ * at a time, forwards progress and log lines, and sends every failure as CodeidxError JSON.
+ *
+ * The SQLite driver is loaded only after the runtime has been checked (Node-API 10 and the
+ * platform's binary present), so a host that cannot load it gets one clear NATIVE_MODULE error
+ * instead of a crash.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { CodeidxError, toCodeidxError } from './errors.ts';
+import type { Logger } from './log.ts';
+import type {
+  ArgsOf,
+  LogLevel,
+  Method,
+  OpenArgs,
+  Request,
+  ResultOf,
+  WorkerMessage,
+} from './protocol.ts';
+import type { DatabaseService } from './service.ts';
+import type { ProgressListener } from './types.ts';
+
+/** The Node-API version better-sqlite3 13's prebuilt binaries need. */
+export const REQUIRED_NAPI = 10;
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs as a worker thread (see client.ts).');
+
+function post(message: WorkerMessage): void {
+  port!.postMessage(message);
+}
+
+/** Structured clone refuses functions and some objects; log fields go as JSON-safe data. */
+function plain(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  try {
+    return JSON.parse(JSON.stringify(fields)) as Record<string, unknown>;
+  } catch {
+    return { fields: String(fields) };
+  }
+}
+
+const logAt =
+  (level: LogLevel) =>
+  (message: string, fields?: Record<string, unknown>): void =>
+    post({ type: 'log', level, message, fields: plain(fields) });
+
+const logger: Logger = {
+  trace: logAt('trace'),
+  debug: logAt('debug'),
+  info: logAt('info'),
+  warn: logAt('warn'),
+  error: logAt('error'),
+};
+
+function platformTarget(): string {
+  let libc = '';
+  if (process.platform === 'linux') {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })
+      ?.header;
+    if (header && !header.glibcVersionRuntime) libc = 'musl';
+  }
+  return `${process.platform === 'linux' ? `linux${libc}` : process.platform}-${process.arch}`;
+}
+
+/**
+ * Checks that this runtime can load better-sqlite3 13 before anything requires it: Node-API 10
+ * or newer, and the binary for this platform present (or the one `override` names).
+ */
+export function checkNativeModule(override?: string): CodeidxError | undefined {
+  const napi = Number(process.versions.napi ?? 0);
+  const runtime = `Node ${process.versions.node}${process.versions.electron ? ` (Electron ${process.versions.electron})` : ''}`;
+  if (!(napi >= REQUIRED_NAPI)) {
+    return new CodeidxError(
+      'NATIVE_MODULE',
+      `The SQLite driver needs Node-API ${REQUIRED_NAPI} or newer; this host runs ${runtime} with Node-API ${napi || 'none'}.`,
+      {
+        hint: 'Update VS Code to 1.101 or newer (or code-server / the remote host to Node 22.14 or newer).',
+        details: { expectedNapi: REQUIRED_NAPI, foundNapi: napi, runtime },
+      },
+    );
+  }
+  const target = platformTarget();
+  let binary = override;
+  if (!binary) {
+    try {
+      const require = createRequire(import.meta.url);
+      binary = join(
+        dirname(require.resolve('better-sqlite3/package.json')),
+        'prebuilds',
+        `${target}.node`,
+      );
+    } catch (err) {
+      return new CodeidxError('NATIVE_MODULE', 'The SQLite driver (better-sqlite3) is missing.', {
+        hint: 'Reinstall the codeidx extension from the .vsix built for your platform.',
+        cause: err,
+        details: { expected: 'node_modules/better-sqlite3', target, runtime },
+      });
+    }
+  }
+  if (!existsSync(binary)) {
+    return new CodeidxError(
+      'NATIVE_MODULE',
+      `The SQLite driver's binary for ${target} is missing: expected ${binary}, found nothing.`,
+      {
+        hint: `Install the codeidx .vsix built for ${target} (each platform has its own package).`,
+        details: { expected: binary, target, runtime },
+      },
+    );
+  }
+  return undefined;
+}
+
+let service: DatabaseService | undefined;
+
+function need(): DatabaseService {
+  if (!service)
+    throw new CodeidxError('INTERNAL', 'The database is not open.', {
+      hint: 'Reopen the folder.',
+    });
+  return service;
+}
+
+async function open(args: OpenArgs, onProgress: ProgressListener): Promise<ResultOf<'open'>> {
+  const problem = checkNativeModule(args.nativeBinding);
+  if (problem) throw problem;
+  let mod: typeof import('./service.ts');
+  try {
+    mod = await import('./service.ts');
+  } catch (err) {
+    throw new CodeidxError(
+      'NATIVE_MODULE',
+      `The SQLite driver could not load: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        hint: 'Install the codeidx .vsix built for your platform, and VS Code 1.101 or newer.',
+        cause: err,
+        details: { runtime: `Node ${process.versions.node}`, napi: process.versions.napi },
+      },
+    );
+  }
+  service?.close();
+  const options = { ...args, migrate: false, logger, onProgress };
+  delete options.nativeBinding;
+  service = await mod.DatabaseService.open(options);
+  const sqliteVersion = String(service.connection.prepare('SELECT sqlite_version()').pluck().get());
+  return {
+    path: service.path,
+    created: service.created,
+    ...(service.notice ? { notice: service.notice } : {}),
+    status: service.status(),
+    sqliteVersion,
+  };
+}
+
+type Handler<M extends Method> = (
+  args: ArgsOf<M>,
+  onProgress: ProgressListener,
+  cancel: Int32Array | undefined,
+) => Promise<ResultOf<M>> | ResultOf<M>;
+
+const handlers: { [M in Method]: Handler<M> } = {
+  open,
+  status: () => need().status(),
+  migrate: (a, onProgress, cancel) => need().migrate({ ...a, onProgress, cancel }),
+  rollback: (a, onProgress, cancel) => need().rollback({ ...a, onProgress, cancel }),
+  health: (a) => need().health(a),
+  backup: (a, onProgress) => need().backup({ ...a, onProgress }),
+  restore: (a, onProgress) => need().restore(a.file, { onProgress }),
+  rebuildFts: (_a, onProgress, cancel) => need().rebuildFts({ onProgress, cancel }),
+  repair: (a) => need().repair(a),
+  search: (a) => need().search(a.text, { limit: a.limit }),
+  info: () => need().info(),
+  close: () => {
+    service?.close();
+    service = undefined;
+    return null;
+  },
+};
+
+async function serve(request: Request): Promise<void> {
+  const { id, method, args, cancel } = request;
+  const onProgress: ProgressListener = (event) => post({ type: 'progress', id, event });
+  try {
+    const handler = handlers[method] as Handler<Method>;
+    const value = await handler(args, onProgress, cancel);
+    post({ type: 'result', id, value });
+  } catch (err) {
+    const error = toCodeidxError(err);
+    post({ type: 'error', id, error: error.toJSON() as never });
+  }
+  if (method === 'close') port!.close();
+}
+
+// One request at a time: the service owns one connection and its operations do not interleave.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: Request) => {
+  queue = queue.then(() => serve(request));
+});
