@@ -1,4 +1,6 @@
 -- Core tables: files, definitions, imports, symbols, migration history and audit
+-- STRICT tables refuse a value of the wrong type: without it, CHECK (line >= 1) would accept the
+-- text 'abc', which sorts above every number. Times are whole milliseconds since 1970.
 CREATE TABLE files (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL UNIQUE CHECK (length(path) > 0),
@@ -9,7 +11,7 @@ CREATE TABLE files (
   hash TEXT NOT NULL CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*'),
   language TEXT NOT NULL,
   indexed_at INTEGER NOT NULL
-);
+) STRICT;
 
 -- Lines are 1-based and columns 0-based, as editors report them.
 CREATE TABLE definitions (
@@ -23,7 +25,7 @@ CREATE TABLE definitions (
   docstring TEXT,
   decorators TEXT,
   signature TEXT
-);
+) STRICT;
 CREATE INDEX definitions_file ON definitions (file_id);
 CREATE INDEX definitions_name ON definitions (name COLLATE NOCASE);
 
@@ -34,7 +36,7 @@ CREATE TABLE imports (
   type TEXT NOT NULL CHECK (type IN ('es-module', 'commonjs', 'dynamic', 'type-only', 'side-effect')),
   names TEXT,
   line INTEGER CHECK (line IS NULL OR line >= 1)
-);
+) STRICT;
 CREATE INDEX imports_file ON imports (file_id);
 CREATE INDEX imports_module ON imports (module);
 
@@ -46,7 +48,7 @@ CREATE TABLE symbols (
   scope TEXT,
   line INTEGER NOT NULL CHECK (line >= 1),
   "column" INTEGER NOT NULL CHECK ("column" >= 0)
-);
+) STRICT;
 CREATE INDEX symbols_file ON symbols (file_id);
 
 CREATE TABLE schema_migrations (

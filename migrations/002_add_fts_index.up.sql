@@ -5,7 +5,7 @@ CREATE TABLE file_tags (
   tag TEXT NOT NULL CHECK (length(tag) > 0),
   weight REAL NOT NULL CHECK (weight >= 0 AND weight <= 1),
   UNIQUE (file_id, tag)
-);
+) STRICT;
 
 -- A regular FTS5 table (it keeps its own copy of the text): deletes need no old values, and
 -- shells of a few years' age can read it. unicode61 splits snake_case and paths at

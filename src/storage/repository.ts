@@ -75,15 +75,17 @@ export class FileWriter {
     const existing = this.find.get(r.path);
     if (existing && existing.hash === r.hash)
       return { fileId: existing.id, changed: false, existed: true };
+    // Whole milliseconds (files.last_modified is a STRICT INTEGER; fs.stat's mtimeMs has fractions).
+    const lastModified = Math.trunc(r.lastModified);
     let fileId: number;
     if (existing) {
       fileId = existing.id;
-      this.updateFile.run(r.size, r.lastModified, r.hash, r.language, indexedAt, fileId);
+      this.updateFile.run(r.size, lastModified, r.hash, r.language, indexedAt, fileId);
       for (const s of this.clear) s.run(fileId);
     } else {
       const filename = basename(r.path);
       const extension = extname(filename);
-      const { size, lastModified, hash, language } = r;
+      const { size, hash, language } = r;
       fileId = Number(
         this.insertFile.run(
           r.path,
