@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -275,6 +276,28 @@ describe('backups', () => {
       } finally {
         cleanup();
       }
+    });
+
+    it('removes temp files a killed backup or restore left over an hour ago, and only those', () => {
+      const db = track(makeDatabase(dbPath()));
+      mkdirSync(backups());
+      const stale = join(backups(), '.codeidx-backup-1-aaaa.snapshot.tmp');
+      const fresh = join(backups(), '.codeidx-backup-2-bbbb.snapshot.tmp');
+      const staleRestore = join(dir, '.codeidx.db.restore-cccc.tmp');
+      const notOurs = join(backups(), '.other.tmp');
+      const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      for (const f of [stale, fresh, staleRestore, notOurs]) {
+        writeFileSync(f, 'leftover');
+        utimesSync(f, hoursAgo, hoursAgo);
+      }
+      utimesSync(fresh, new Date(), new Date());
+      const { path } = createBackup(db, { dbPath: dbPath() });
+      assert.ok(!existsSync(stale), 'an old temp of ours is removed');
+      assert.ok(existsSync(fresh), 'a recent one may belong to a backup in progress');
+      assert.ok(existsSync(notOurs), 'other files are left alone');
+      db.close();
+      restoreBackup({ dbPath: dbPath(), file: path });
+      assert.ok(!existsSync(staleRestore), 'an old restore temp is removed');
     });
 
     it('logs the backup and reports progress that adds up to 100', () => {

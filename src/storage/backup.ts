@@ -287,7 +287,12 @@ export function lastBackup(
   dir?: string,
   now: Date = new Date(),
 ): { path: string; at: string; ageHours: number } | undefined {
-  const newest = listBackups(dir ?? defaultBackupDir(dbPath))[0];
+  let newest: BackupInfo | undefined;
+  try {
+    newest = listBackups(dir ?? defaultBackupDir(dbPath))[0];
+  } catch {
+    return undefined; // an unreadable folder shows as "no backup", it does not break a report
+  }
   if (!newest) return undefined;
   const ageHours = Math.round(((now.getTime() - Date.parse(newest.at)) / 3_600_000) * 100) / 100;
   return { path: newest.path, at: newest.at, ageHours };
@@ -365,6 +370,7 @@ export function restoreBackup(options: RestoreOptions): RestoreResult {
   let temp: string;
   try {
     mkdirSync(dir, { recursive: true });
+    removeStaleTemps(dir, logger, `.${basename(dbPath)}.restore-`);
     onProgress?.({ phase: 'restore', message: `Reading ${basename(file)}…`, increment: 0 });
     if (key !== undefined) {
       temp = decryptToTemp(file, dir, key, temps, `.${basename(dbPath)}.restore-`);
@@ -636,15 +642,18 @@ function tempPath(dir: string, tag: string): string {
   return join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}.${tag}.tmp`);
 }
 
-/** Removes `.codeidx-backup-*.tmp` files older than an hour: left behind by a killed process. */
-function removeStaleTemps(dir: string, logger: Logger): void {
+/**
+ * Removes our `<prefix>*.tmp` files older than an hour: left behind by a killed process (a
+ * decrypted copy among them, so they should not linger).
+ */
+function removeStaleTemps(dir: string, logger: Logger, prefix = TEMP_PREFIX): void {
   for (const name of readdirSync(dir)) {
-    if (!name.startsWith(TEMP_PREFIX) || !name.endsWith('.tmp')) continue;
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const path = join(dir, name);
     try {
       if (Date.now() - statSync(path).mtimeMs > STALE_TEMP_MS) {
         rmSync(path, { force: true });
-        logger.info(`Removed a temp file left by an interrupted backup: ${path}`);
+        logger.info(`Removed a temp file left by an interrupted backup or restore: ${path}`);
       }
     } catch {
       // another process removed it
@@ -689,6 +698,12 @@ function backupError(err: unknown, dir: string): CodeidxError {
         hint: `Check that ${dir} is writable by you, or choose another place (--out FILE). The database was not changed.`,
         cause: error.cause ?? err,
         details: error.details,
+      });
+    case 'BACKUP_INVALID':
+      // The new backup itself did not verify (after encryption): it was removed.
+      return new CodeidxError('BACKUP_FAILED', `${error.message} The backup was removed.`, {
+        hint: 'Try again; if it keeps failing, check the disk. The database was not changed.',
+        cause: err,
       });
     case 'INTERNAL':
       return new CodeidxError('BACKUP_FAILED', error.message, {
