@@ -10,7 +10,11 @@ import type { CancelFlag, ImportReport, ProgressListener } from './types.ts';
 export interface ImportOptions {
   /** Files per transaction (default 500). */
   batchSize?: number;
-  /** Refuse the whole import (write nothing) at the first bad line. */
+  /**
+   * Refuse the whole import (write nothing) at the first bad line: the import runs in one
+   * transaction that holds the write lock until the input ends, and is rolled back on the first
+   * bad line, SQL refusal or cancel. Without it, bad lines are reported and the rest loads.
+   */
   strict?: boolean;
   onProgress?: ProgressListener;
   /** Checked between batches; batches already committed stay (strict: nothing stays). */

@@ -200,6 +200,9 @@ export class Repository {
   /**
    * Stores a file with all its definitions, imports, symbols and tags in one transaction,
    * replacing what was stored for that path. An unchanged file (same hash) costs one lookup.
+   * A record without `hash` gets the SHA-256 of its canonical JSON (the validated record, keys in
+   * a fixed order, optional fields as null), so re-sending the same record is also a no-op.
+   * Throws IMPORT_INVALID naming the bad field.
    */
   upsertFile(record: FileRecordInput): UpsertResult {
     const valid = validateRecord(record);
