@@ -77,6 +77,7 @@ export async function startCodeServer({ trust, scratch, env = {} }) {
       'extensions.ignoreRecommendations': true,
       'telemetry.telemetryLevel': 'off',
       'workbench.tips.enabled': false,
+      'chat.disableAIFeatures': true,
     }),
   );
   writeFileSync(join(userData, 'config.yaml'), 'auth: none\n');

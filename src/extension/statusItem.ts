@@ -71,7 +71,8 @@ export class StatusItem implements vscode.Disposable {
     const state = db.state;
     const look = LOOK[state.kind];
     const where = multiRoot ? ` ${db.name}` : '';
-    const tooltip = tooltipMarkdown(db.name, look.label, state.info, state.report, state.message);
+    const detail = state.kind === 'healthy' ? undefined : state.message;
+    const tooltip = tooltipMarkdown(db.name, look.label, state.info, state.report, detail);
     this.show(
       {
         visible: true,
