@@ -39,7 +39,10 @@ const log = (...a) => console.log(`[run-extension-tests ${elapsed()}]`, ...a);
 export async function buildAll() {
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   await esbuild.build({
-    entryPoints: { index: join(root, 'test/extension/index.ts') },
+    entryPoints: {
+      index: join(root, 'test/extension/index.ts'),
+      desktop: join(root, 'test/extension/desktop.ts'),
+    },
     outdir: join(root, 'out/test/extension'),
     bundle: true,
     platform: 'node',
@@ -238,7 +241,7 @@ async function grantTrust(page) {
 }
 
 /** Scratch folders: a git repository (the first folder), a second folder, an untrusted folder. */
-function fixtures(scratch) {
+export function fixtures(scratch) {
   const first = join(scratch, 'project-a');
   const second = join(scratch, 'project-b');
   const untrusted = join(scratch, 'untrusted');
