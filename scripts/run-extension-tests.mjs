@@ -177,10 +177,14 @@ async function runSession(browser, server, name, target, scratch) {
   let settle;
   const exit = new Promise((r) => (settle = r));
   let granting = false;
-  await page.exposeFunction('codeAutomationExit', (code) => settle(Number(code)));
+  let finished = false;
+  await page.exposeFunction('codeAutomationExit', (code) => {
+    finished = true; // what the workbench logs while it shuts down is noise
+    settle(Number(code));
+  });
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = format(...(Array.isArray(args) ? args : [args]));
-    if (NOISE.test(line)) return;
+    if (finished || NOISE.test(line)) return;
     // Suite output goes out as is, so CI can count mocha's "N passing" / "N failing" lines.
     console.log(type === 'error' || type === 'warn' ? `[${name}:${type}] ${line}` : line);
     if (line.includes('CODEIDX_TEST:GRANT_TRUST') && !granting) {

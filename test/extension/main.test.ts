@@ -5,7 +5,15 @@
  * Tests run in order and share the first folder's database, as a user's session would.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeidxApi } from '../../src/extension/extension.ts';
@@ -220,9 +228,12 @@ export function mainSuite(): void {
     });
 
     // Ensure a folder added at run time gets its own database, and removing it closes it.
-    it('opens a database for a folder added at run time, and closes it when removed', async function () {
+    it('opens a database for a folder added at run time (moving a damaged file aside), and closes it when removed', async function () {
       if (!second) this.skip();
       const uri = folderUri(second);
+      // A damaged file where the database should be: moved aside (kept), and a new one created.
+      mkdirSync(join(second, '.vscode'), { recursive: true });
+      writeFileSync(join(second, '.vscode', 'codeidx.db'), 'x'.repeat(4096));
       const added = vscode.workspace.updateWorkspaceFolders(
         vscode.workspace.workspaceFolders!.length,
         0,
@@ -233,6 +244,14 @@ export function mainSuite(): void {
       await x.ready();
       await until(() => x.state(uri)?.kind === 'healthy', 'the second database to be healthy');
       assert.ok(existsSync(join(second, '.vscode', 'codeidx.db')));
+      const kept = readdirSync(join(second, '.vscode')).filter((f) =>
+        /^codeidx\.db\.(corrupt|foreign)-/.test(f),
+      );
+      assert.equal(
+        kept.length,
+        1,
+        `the damaged file was kept: ${readdirSync(join(second, '.vscode')).join(', ')}`,
+      );
       const status = await run<MigrationStatus>('codeidx.showMigrationStatus', { folder: uri });
       assert.equal(status.currentVersion, status.latestVersion);
       const index = vscode.workspace.workspaceFolders!.findIndex(
