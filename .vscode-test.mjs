@@ -14,7 +14,7 @@ await buildAll();
 const fx = fixtures(mkdtempSync(join(tmpdir(), 'codeidx-desktop-test-')));
 
 const common = {
-  files: 'out/test/extension/desktop.js',
+  files: 'dist/test/extension/desktop.js',
   // engines.vscode floor by default; CODEIDX_VSCODE_VERSION=stable tests the newest.
   version: process.env.CODEIDX_VSCODE_VERSION ?? '1.101.0',
   mocha: { ui: 'bdd', timeout: 60_000 },

@@ -4,7 +4,7 @@
 //
 //   npm run test:extension            (after scripts/install-code-server.sh)
 //
-// 1. Builds the extension (dist/) and bundles the suite (out/test/extension/index.js).
+// 1. Builds the extension (dist/) and bundles the suite (dist/test/extension/index.js).
 // 2. Starts code-server on loopback with scratch state and `enable-smoke-test-driver`, which makes
 //    the workbench honour the URL's `payload` (extensionDevelopmentPath + extensionTestsPath).
 // 3. Opens each session in headless Chromium; the suite's run() settles and the workbench calls
@@ -43,7 +43,7 @@ export async function buildAll() {
       index: join(root, 'test/extension/index.ts'),
       desktop: join(root, 'test/extension/desktop.ts'),
     },
-    outdir: join(root, 'out/test/extension'),
+    outdir: join(root, 'dist/test/extension'),
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -52,7 +52,6 @@ export async function buildAll() {
     external: ['vscode', 'mocha', 'better-sqlite3'],
     logLevel: 'warning',
   });
-  writeFileSync(join(root, 'out/package.json'), '{ "type": "commonjs" }\n');
 }
 
 function freePort() {
@@ -195,7 +194,7 @@ async function runSession(browser, server, name, target, scratch) {
     }
   });
   await page.goto(
-    sessionUrl(server.port, { ...target, testsPath: join(root, 'out/test/extension/index.js') }),
+    sessionUrl(server.port, { ...target, testsPath: join(root, 'dist/test/extension/index.js') }),
   );
   const timeout = new Promise((r) => setTimeout(() => r('timeout'), SESSION_TIMEOUT_MS).unref());
   const died = new Promise((r) => {

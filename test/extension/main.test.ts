@@ -9,12 +9,15 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import * as vscode from 'vscode';
 import type { CodeidxApi } from '../../src/extension/extension.ts';
 import type {
@@ -259,6 +262,41 @@ export function mainSuite(): void {
       );
       vscode.workspace.updateWorkspaceFolders(index, 1);
       await until(() => !x.folders().includes(uri.toString()), 'the second folder to close');
+    });
+
+    // Ensure a database migrated by a newer CodeIdx is reported and left at its version.
+    it('leaves a database newer than the extension alone and says to update', async () => {
+      const third = mkdtempSync(join(tmpdir(), 'codeidx-newer-'));
+      const made = await cli(['migrate', '--workspace', third]);
+      assert.equal(made.code, 0, made.stderr);
+      const file = join(third, '.vscode', 'codeidx.db');
+      const db = new Database(file);
+      db.pragma('user_version = 3');
+      db.prepare(
+        'INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms) VALUES (3, ?, ?, ?, 1)',
+      ).run('from_the_future', `sha256:${'0'.repeat(64)}`, new Date().toISOString());
+      db.close();
+      const uri = folderUri(third);
+      vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders!.length, 0, {
+        uri,
+      });
+      try {
+        const state = await until(
+          () => x.state(uri)?.kind === 'broken' && x.state(uri),
+          'the newer database to be reported',
+        );
+        assert.equal(state.error?.code, 'DATABASE_NEWER');
+        assert.match(state.error!.hint ?? '', /Update the CodeIdx extension/);
+        const check = new Database(file, { readonly: true });
+        assert.equal(check.pragma('user_version', { simple: true }), 3, 'not migrated down');
+        check.close();
+      } finally {
+        const index = vscode.workspace.workspaceFolders!.findIndex(
+          (f) => f.uri.toString() === uri.toString(),
+        );
+        vscode.workspace.updateWorkspaceFolders(index, 1);
+        await until(() => !x.folders().includes(uri.toString()), 'the third folder to close');
+      }
     });
 
     // Ensure a setting change applies without a reload: another database path reopens the folder.
