@@ -48,8 +48,14 @@ export class Codeidx implements FolderHost, vscode.Disposable {
     return vscode.workspace.isTrusted;
   }
 
-  backupKey(): Promise<string | undefined> {
-    return Promise.resolve(this.context.secrets.get(SECRET_BACKUP_KEY));
+  /** The backup passphrase from SecretStorage; a keyring that cannot be read means no key. */
+  async backupKey(): Promise<string | undefined> {
+    try {
+      return await this.context.secrets.get(SECRET_BACKUP_KEY);
+    } catch (err) {
+      this.logger.warn(`Cannot read the backup key from secret storage: ${String(err)}`);
+      return undefined;
+    }
   }
 
   changed(db: FolderDatabase): void {
