@@ -36,8 +36,10 @@ for target in "${targets[@]}"; do
   [ -f "$binary" ] || { echo "package-all: $binary is missing" >&2; exit 1; }
   { cat .vscodeignore; echo "!$binary"; } >"$ignore"
   out="codeidx-$target-$version.vsix"
-  # Production dependencies are listed by npm; the ignore file keeps only better-sqlite3 (the rest is bundled).
+  # Production dependencies are listed by npm; the ignore file keeps only better-sqlite3 (the rest
+  # is bundled). README images stay relative: media/ is inside the package, and there is no
+  # repository URL to rewrite them to.
   npx vsce package --target "$target" --ignoreFile "$ignore" \
-    --allow-missing-repository "${license_flag[@]}" --out "$out"
+    --allow-missing-repository --no-rewrite-relative-links "${license_flag[@]}" --out "$out"
   echo "$out  $(du -k "$out" | cut -f1) KB"
 done
