@@ -21,6 +21,8 @@ export interface CodeidxApi {
   folders(): string[];
   state(folder?: vscode.Uri): FolderState | undefined;
   statusItem(): StatusSnapshot;
+  /** The last progress messages a folder showed (what its notifications and status item said). */
+  progressLog(folder: vscode.Uri): string[];
   trusted(): boolean;
   gitignoreOffered(folder: vscode.Uri): boolean;
   /** Closes and reopens a folder's database (all folders without an argument). */
@@ -209,6 +211,7 @@ export function activate(context: vscode.ExtensionContext): CodeidxApi {
     folders: () => ext.all().map((d) => d.folder.uri.toString()),
     state: (folder) => (folder ? ext.get(folder) : ext.active())?.state,
     statusItem: () => ext.status.snapshot,
+    progressLog: (folder) => [...(ext.get(folder)?.progressLog ?? [])],
     trusted: () => ext.trusted,
     gitignoreOffered: (folder) => gitignoreOffered(context, folder),
     reopen: (folder) => ext.reopen(folder),

@@ -286,8 +286,15 @@ export class FolderDatabase implements vscode.Disposable {
     );
   }
 
+  /** The last progress messages shown (newest last), for the API and its tests. */
+  readonly progressLog: string[] = [];
+
   private setActivity(activity: string | undefined): void {
     this.activity = activity;
+    if (activity) {
+      this.progressLog.push(activity);
+      if (this.progressLog.length > 50) this.progressLog.shift();
+    }
     this.host.changed(this);
   }
 

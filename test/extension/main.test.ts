@@ -57,6 +57,7 @@ export function mainSuite(): void {
       const status = await run<MigrationStatus>('codeidx.showMigrationStatus', folder);
       assert.equal(status.currentVersion, status.latestVersion);
       assert.ok(status.applied.length >= 2, 'both migrations applied');
+      assert.match(x.progressLog(folderUri(first)).join('\n'), /^Migrating 2\/2: /m);
       assert.equal(status.pending.length, 0);
       const doc = vscode.window.activeTextEditor?.document;
       assert.equal(doc?.uri.scheme, 'codeidx-report', 'the report is a read-only virtual document');
@@ -182,6 +183,10 @@ export function mainSuite(): void {
     it('Run Pending Migrations migrates to the latest version', async () => {
       const result = await run<MigrationRunResult>('codeidx.migrate', folder);
       assert.equal(result.toVersion, 2);
+      // The progress named the backup and each step, as the notification showed them.
+      const said = x.progressLog(folderUri(first)).join('\n');
+      assert.match(said, /^Migrating 1\/1: .*FTS index/im);
+      assert.match(said, /Backing up before the migration/);
       await until(() => x.statusItem().kind === 'healthy', 'healthy again');
     });
 
