@@ -80,6 +80,7 @@ export async function startCodeServer({ trust, scratch, env = {} }) {
       'telemetry.telemetryLevel': 'off',
       'workbench.tips.enabled': false,
       'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
     }),
   );
   writeFileSync(join(userData, 'config.yaml'), 'auth: none\n');

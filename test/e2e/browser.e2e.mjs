@@ -47,9 +47,12 @@ describe('CodeIdx in the browser (code-server + Chromium)', function () {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.getByText(title, { exact: true }) })
+      .first();
     await row.waitFor({ state: 'visible' });
-    await page.keyboard.press('Enter');
+    await row.click();
   }
 
   /**
@@ -135,6 +138,14 @@ describe('CodeIdx in the browser (code-server + Chromium)', function () {
       .locator('.monaco-editor .view-lines', { hasText: 'migration status' })
       .first()
       .waitFor({ state: 'visible', timeout: 30_000 });
+    // The report is Markdown: the built-in preview renders it (what the README shows).
+    await runFromPalette('Markdown: Open Preview');
+    await page
+      .locator('.editor-instance iframe.webview, .webview.ready')
+      .first()
+      .waitFor({ state: 'attached', timeout: 15_000 })
+      .catch(() => undefined);
+    await page.waitForTimeout(1500);
     await page.screenshot({ path: join(media, 'migration-status.png') });
   });
 
