@@ -77,6 +77,7 @@ export class FolderDatabase implements vscode.Disposable {
 
   private async doStart(): Promise<void> {
     const { logger } = this.host;
+    const t0 = performance.now();
     this.settings = folderSettings(this.folder);
     this.setActivity('Opening the database…');
     try {
@@ -141,6 +142,7 @@ export class FolderDatabase implements vscode.Disposable {
     } else {
       await this.refresh();
     }
+    logger.info(`${this.name}: ${this.state.kind} after ${Math.round(performance.now() - t0)} ms.`);
   }
 
   /** Runs pending migrations (to `to`, default latest) under a cancellable notification progress. */
