@@ -47,6 +47,7 @@ describe('codeidx CLI', function () {
       env: { ...process.env, CODEIDX_BACKUP_KEY: '', ...options.env },
       encoding: 'utf8',
     });
+    if (r.error) throw r.error; // the CLI did not run at all
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const json = <T>(r: Run): T => JSON.parse(r.stdout) as T;
