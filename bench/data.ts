@@ -46,6 +46,38 @@ const WORDS = [
 ];
 const TYPES = ['function', 'class', 'method', 'interface', 'variable', 'component'] as const;
 
+/**
+ * The vocabulary: the 40 words above first, then 3,000 made-up words. Words are drawn
+ * log-uniformly by rank, so a few words are in nearly every file (like `get` or `value`) and
+ * most are rare, as in real code.
+ */
+const SYLLABLES = [
+  'ba',
+  'ko',
+  'ri',
+  'zen',
+  'tu',
+  'mal',
+  'pe',
+  'dor',
+  'qui',
+  'sa',
+  'vel',
+  'nox',
+  'li',
+  'gra',
+  'fe',
+];
+const VOCAB: string[] = [...WORDS];
+for (let i = 0; VOCAB.length < WORDS.length + 3000; i++) {
+  const a = SYLLABLES[i % SYLLABLES.length]!;
+  const b = SYLLABLES[Math.floor(i / SYLLABLES.length) % SYLLABLES.length]!;
+  const c = SYLLABLES[Math.floor(i / SYLLABLES.length ** 2) % SYLLABLES.length]!;
+  VOCAB.push(`${a}${b}${c}`);
+}
+const pick = (r: () => number): string =>
+  VOCAB[Math.min(VOCAB.length, Math.floor(VOCAB.length ** r())) - 1]!;
+
 /** A small deterministic PRNG, so every run of the benchmark indexes the same data. */
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -62,7 +94,7 @@ const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
 /** Identifier number `k` of file `i`: camelCase, PascalCase or snake_case from 2-3 words. */
 function identifier(r: () => number, i: number, k: number): string {
   const n = 2 + Math.floor(r() * 2);
-  const words = Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]!);
+  const words = Array.from({ length: n }, () => pick(r));
   const style = (i + k) % 3;
   const base =
     style === 0
@@ -123,4 +155,4 @@ export function* syntheticLines(from: number, to: number): Generator<string> {
   for (let i = from; i < to; i++) yield JSON.stringify(syntheticFile(i));
 }
 
-export { WORDS };
+export { VOCAB, WORDS };
