@@ -15,30 +15,7 @@ import Database from 'better-sqlite3';
 import { APPLICATION_ID } from '../src/storage/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import { DatabaseService } from '../src/storage/service.ts';
-import type { FileRecordInput } from '../src/storage/types.ts';
-
-function record(path: string, defs = ['parseHttpRequest']): FileRecordInput {
-  return {
-    path,
-    size: 10,
-    lastModified: 1_700_000_000_000,
-    language: 'typescript',
-    definitions: defs.map((name, i) => ({
-      name,
-      type: 'function',
-      line: i + 1,
-      column: 0,
-      exported: true,
-    })),
-    imports: [{ module: './util', type: 'es-module', names: ['x'], line: 1 }],
-    symbols: [],
-    tags: [{ tag: 'core', weight: 1 }],
-  };
-}
-
-async function* lines(records: FileRecordInput[]): AsyncIterable<string> {
-  for (const r of records) yield JSON.stringify(r);
-}
+import { fileRecord as record, jsonLines as lines } from './helpers.ts';
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
   try {
