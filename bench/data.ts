@@ -1,5 +1,6 @@
 // Synthetic indexer records: realistic identifier shapes (camelCase, snake_case, PascalCase),
 // 20 definitions, 8 imports, 10 symbols and 2 tags a file. Deterministic for a given index.
+import { createHash } from 'node:crypto';
 import type { FileRecordInput } from '../src/storage/types.ts';
 
 const WORDS = [
@@ -113,6 +114,8 @@ export function syntheticFile(i: number): FileRecordInput {
     path: `src/${dir}/${identifier(r, i, 0)}_${i}.ts`,
     size: 500 + Math.floor(r() * 20_000),
     lastModified: 1_700_000_000_000 + i * 1000,
+    // An indexer sends the SHA-256 of the file's content; here a stand-in derived from the index.
+    hash: createHash('sha256').update(`file ${i}`).digest('hex'),
     language: i % 4 === 0 ? 'javascript' : 'typescript',
     definitions: Array.from({ length: 20 }, (_, k) => ({
       name: identifier(r, i, k),

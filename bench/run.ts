@@ -84,16 +84,8 @@ function baselineImport(db: Connection, lines: string[]): number {
       const r = JSON.parse(line) as ReturnType<typeof syntheticFile>;
       const filename = r.path.slice(r.path.lastIndexOf('/') + 1);
       const id = Number(
-        file.run(
-          r.path,
-          filename,
-          '.ts',
-          r.size,
-          r.lastModified,
-          'a'.repeat(64),
-          r.language,
-          Date.now(),
-        ).lastInsertRowid,
+        file.run(r.path, filename, '.ts', r.size, r.lastModified, r.hash!, r.language, Date.now())
+          .lastInsertRowid,
       );
       for (const d of r.definitions!) {
         def.run(
