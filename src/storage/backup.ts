@@ -15,7 +15,6 @@ import {
   closeSync,
   existsSync,
   fchmodSync,
-  fstatSync,
   fsyncSync,
   mkdirSync,
   mkdtempSync,
@@ -25,12 +24,11 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { APPLICATION_ID, probeFile, type Connection } from './connection.ts';
-import { decryptFile, encryptFile, isEncryptedFile } from './crypto.ts';
+import { decryptFile, encryptFile, isEncryptedFile, pumpFile, writeAll } from './crypto.ts';
 import { CodeidxError, toCodeidxError } from './errors.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { COMPANION_SUFFIXES, fileStamp, moveDatabaseFiles } from './quarantine.ts';
@@ -45,7 +43,6 @@ const NAME_PATTERN = /^codeidx-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)-v(\d
 const TEMP_PREFIX = '.codeidx-backup-';
 /** Temp files older than this (left by a killed process) are removed by the next backup. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
-const CHUNK_BYTES = 1 << 20;
 
 export interface CreateBackupOptions {
   /** Path of the database `db` is connected to: names the default folder. */
@@ -619,17 +616,7 @@ function copyPrivate(
   try {
     const dest = createPrivateFile(to);
     try {
-      const total = fstatSync(src).size;
-      const chunk = Buffer.alloc(CHUNK_BYTES);
-      let done = 0;
-      for (;;) {
-        const n = readSync(src, chunk, 0, chunk.length, null);
-        if (n === 0) break;
-        let off = 0;
-        while (off < n) off += writeSync(dest, chunk, off, n - off);
-        done += n;
-        onProgress?.(done, total);
-      }
+      pumpFile(src, (chunk) => writeAll(dest, chunk), onProgress);
     } finally {
       closeSync(dest);
     }

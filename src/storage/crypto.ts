@@ -126,16 +126,7 @@ export function encryptFile(
   writeAll(destFd, header);
   const src = openSync(sourcePath, 'r');
   try {
-    const total = fstatSync(src).size;
-    const chunk = Buffer.alloc(CHUNK_BYTES);
-    let done = 0;
-    for (;;) {
-      const n = readSync(src, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      writeAll(destFd, cipher.update(chunk.subarray(0, n)));
-      done += n;
-      onProgress?.(done, total);
-    }
+    pumpFile(src, (chunk) => writeAll(destFd, cipher.update(chunk)), onProgress);
     writeAll(destFd, cipher.final());
     writeAll(destFd, cipher.getAuthTag());
   } finally {
@@ -250,7 +241,29 @@ export function decryptFile(
   }
 }
 
-function writeAll(fd: number, data: Buffer): void {
+/**
+ * Reads the open file `src` from its current position to the end in 1 MiB chunks, handing each
+ * chunk to `onChunk` (valid only during the call) and reporting bytes done of the file's size.
+ */
+export function pumpFile(
+  src: number,
+  onChunk: (chunk: Buffer) => void,
+  onProgress?: ByteProgress,
+): void {
+  const total = fstatSync(src).size;
+  const chunk = Buffer.alloc(CHUNK_BYTES);
+  let done = 0;
+  for (;;) {
+    const n = readSync(src, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    onChunk(chunk.subarray(0, n));
+    done += n;
+    onProgress?.(done, total);
+  }
+}
+
+/** Writes all of `data`, however many writes that takes. */
+export function writeAll(fd: number, data: Buffer): void {
   let offset = 0;
   while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }
