@@ -31,7 +31,7 @@ import {
   isEncryptedFile,
 } from '../src/storage/crypto.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import type { Logger } from '../src/storage/log.ts';
+import { recorder } from './helpers.ts';
 
 const KEY = 'correct horse battery staple';
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
@@ -45,19 +45,6 @@ function thrown(fn: () => unknown): CodeidxError {
     return err;
   }
   assert.fail('expected an error');
-}
-
-function recorder(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string) => lines.push(`${level} ${message}`);
-  return {
-    lines,
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
 }
 
 /** A small codeidx-marked database (WAL, like the real one) with a table of notes. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openConnection, type Connection } from '../src/storage/connection.ts';
 import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
+import type { Logger } from '../src/storage/log.ts';
 import type { FileRecordInput } from '../src/storage/types.ts';
 
 /** A temporary folder and the databases opened in it, removed after each test. */
@@ -59,4 +60,18 @@ export function fileRecord(
 
 export async function* jsonLines(records: unknown[]): AsyncGenerator<string> {
   for (const r of records) yield typeof r === 'string' ? r : JSON.stringify(r);
+}
+
+/** A logger that keeps `level message` lines, for tests that check what was logged. */
+export function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+  return {
+    lines,
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
 }

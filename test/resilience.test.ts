@@ -5,21 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, openConnection, type Connection } from '../src/storage/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import type { Logger } from '../src/storage/log.ts';
+import { recorder } from './helpers.ts';
 import { createResilience } from '../src/storage/resilience.ts';
-
-function recorder(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string) => lines.push(`${level} ${message}`);
-  return {
-    lines,
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
