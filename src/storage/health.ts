@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Connection } from './connection.ts';
 import type { MigrationManager } from './migrations/manager.ts';
-import { describeDrift, findSchemaDrift } from './migrations/schema.ts';
+import { describeDrift, type SchemaDrift } from './migrations/schema.ts';
 import type { HealthCheck, HealthReport, HealthState } from './types.ts';
 
 export interface HealthInputs {
@@ -16,6 +16,8 @@ export interface HealthInputs {
   circuitState?: 'closed' | 'open' | 'half-open';
   /** integrity_check instead of quick_check: slower, also checks index content. */
   full?: boolean;
+  /** The schema drift the caller found (findSchemaDrift), undefined when the schema matches. */
+  drift: SchemaDrift | undefined;
 }
 
 const REPAIR = {
@@ -123,7 +125,7 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
         },
   );
 
-  const drift = findSchemaDrift(db, manager.migrations);
+  const drift = inputs.drift;
   add(
     drift
       ? {

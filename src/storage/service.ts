@@ -9,7 +9,7 @@ import { importJsonLines } from './importer.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { defaultMigrationsDir, loadMigrations } from './migrations/loader.ts';
 import { MigrationManager } from './migrations/manager.ts';
-import { describeDrift, findSchemaDrift } from './migrations/schema.ts';
+import { describeDrift, findSchemaDrift, type SchemaDrift } from './migrations/schema.ts';
 import { moveAside } from './quarantine.ts';
 import { Repository } from './repository.ts';
 import { createResilience } from './resilience.ts';
@@ -210,7 +210,7 @@ export class DatabaseService {
   }
 
   health(o: { full?: boolean } = {}): HealthReport {
-    const report = checkHealth({
+    return checkHealth({
       db: this.db,
       path: this.path,
       manager: this.manager,
@@ -218,9 +218,8 @@ export class DatabaseService {
       lastBackup: this.lastBackup(),
       circuitState: this.resilience.state,
       full: o.full,
+      drift: this.checkDrift(),
     });
-    this.checkDrift();
-    return report;
   }
 
   async backup(
@@ -432,7 +431,7 @@ export class DatabaseService {
   }
 
   /** Planted or missing schema objects block every write until a repair rebuilds the file. */
-  private checkDrift(): void {
+  private checkDrift(): SchemaDrift | undefined {
     const drift = findSchemaDrift(this.db, this.manager.migrations);
     this.blocked = drift
       ? new CodeidxError(
@@ -445,6 +444,7 @@ export class DatabaseService {
         )
       : undefined;
     if (this.blocked) this.logger.error(this.blocked.message, { hint: this.blocked.hint });
+    return drift;
   }
 
   private assertWritable(): void {
