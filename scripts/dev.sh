@@ -30,7 +30,9 @@ if ! node_ok; then
 fi
 
 cd "$root"
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# `scripts/dev.sh npm ci` (as CI runs it) installs once, by itself.
+if [ "${1:-} ${2:-}" != "npm ci" ] &&
+  { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "codeidx: installing dependencies (npm ci)…" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
