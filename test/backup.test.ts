@@ -72,7 +72,10 @@ function mountTmpfs(options: string): string | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'codeidx-mnt-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], {
+      stdio: 'ignore',
+      timeout: 30_000,
+    });
     return dir;
   } catch {
     rmSync(dir, { recursive: true, force: true });
@@ -81,7 +84,7 @@ function mountTmpfs(options: string): string | undefined {
 }
 
 function unmount(dir: string): void {
-  execFileSync('umount', [dir], { stdio: 'ignore' });
+  execFileSync('umount', [dir], { stdio: 'ignore', timeout: 30_000 });
   rmSync(dir, { recursive: true, force: true });
 }
 

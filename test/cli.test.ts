@@ -46,6 +46,7 @@ describe('codeidx CLI', function () {
       input: options.input ?? '',
       env: { ...process.env, CODEIDX_BACKUP_KEY: '', ...options.env },
       encoding: 'utf8',
+      timeout: 60_000, // a hung CLI fails the test instead of blocking the suite
     });
     if (r.error) throw r.error; // the CLI did not run at all
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -54,7 +55,7 @@ describe('codeidx CLI', function () {
 
   before(function () {
     this.timeout(60_000);
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT });
+    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, timeout: 60_000 });
   });
   beforeEach(() => {
     ws = mkdtempSync(join(tmpdir(), 'codeidx-cli-'));
@@ -286,10 +287,12 @@ describe('codeidx CLI', function () {
     const old = ['/usr/bin/node', '/usr/local/bin/node'].find(
       (p) =>
         existsSync(p) &&
-        Number(execFileSync(p, ['-p', 'process.versions.napi'], { encoding: 'utf8' })) < 10,
+        Number(
+          execFileSync(p, ['-p', 'process.versions.napi'], { encoding: 'utf8', timeout: 30_000 }),
+        ) < 10,
     );
     if (!old) this.skip();
-    const r = spawnSync(old!, [CLI, 'status'], { cwd: ws, encoding: 'utf8' });
+    const r = spawnSync(old!, [CLI, 'status'], { cwd: ws, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1);
     assert.match(
       r.stderr,

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { CodeidxError } from '../src/storage/errors.ts';
 import { importJsonLines } from '../src/storage/importer.ts';
 import { validateRecord } from '../src/storage/records.ts';
 import { Repository } from '../src/storage/repository.ts';
+import { startChild } from './fixtures/child-process.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/import-child.ts', import.meta.url));
@@ -219,18 +219,10 @@ describe('import', () => {
         JSON.stringify(fileRecord(`src/f${i}.ts`, names)),
       ).join('\n'),
     );
-    const child = spawn(process.execPath, [CHILD, dbPath, file], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let batches = 0;
-    await new Promise<void>((resolve) =>
-      child.stdout.on('data', (d: Buffer) => {
-        batches += d.toString().trim().split('\n').length;
-        if (batches >= 3) resolve();
-      }),
-    );
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
+    const child = startChild(CHILD, [dbPath, file]);
+    // Three progress lines: three batches committed. Rejects if the child exits first.
+    await child.waitFor((out) => out.trim().split('\n').length >= 3, 'three batches');
+    await child.kill();
     const after = openConnection(dbPath);
     try {
       assert.equal(after.pragma('integrity_check', { simple: true }), 'ok');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import { findSchemaDrift } from '../src/storage/migrations/schema.ts';
 import type { ProgressEvent } from '../src/storage/types.ts';
+import { startChild } from './fixtures/child-process.ts';
 import { BASIC, writeMigrations } from './fixtures/migrations.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
@@ -399,15 +399,11 @@ describe('migrations', () => {
   });
 
   describe('processes', () => {
-    const runChild = (args: string[]): Promise<{ code: number | null; out: string }> =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [CHILD, ...args], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('close', (code) => resolve({ code, out }));
-      });
+    const runChild = async (args: string[]): Promise<{ code: number | null; out: string }> => {
+      const child = startChild(CHILD, args);
+      const { code } = await child.exited;
+      return { code, out: child.output() };
+    };
 
     it('applies every migration exactly once when several processes migrate one file at once', async () => {
       const migrationsDir = writeMigrations(dir, BASIC);
@@ -450,13 +446,11 @@ describe('migrations', () => {
           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000) INSERT INTO items (name) SELECT printf('item %d', i) FROM n",
         );
         seed.close();
-        const child = spawn(process.execPath, [CHILD, dbPath, migrationsDir], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+        // Listeners attached at spawn: a run that ends before the kill is still seen to end.
+        const child = startChild(CHILD, [dbPath, migrationsDir]);
+        await child.waitFor((out) => out.includes('started'), 'it started');
         await new Promise((r) => setTimeout(r, delayMs));
-        child.kill('SIGKILL');
-        await new Promise((r) => child.on('close', r));
+        await child.kill();
         const db = openConnection(dbPath);
         open.push(db);
         assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');

@@ -276,7 +276,7 @@ describe('schema and full-text index', () => {
   });
 
   it('stays readable and writable by the stock sqlite3 shell (3.40)', function () {
-    const version = spawnSync('sqlite3', ['--version'], { encoding: 'utf8' });
+    const version = spawnSync('sqlite3', ['--version'], { encoding: 'utf8', timeout: 30_000 });
     if (version.status !== 0) this.skip();
     const db = t.open();
     new Repository(db).upsertFile(fileRecord('src/a.ts', ['parseHttpRequest']));
@@ -291,7 +291,7 @@ describe('schema and full-text index', () => {
          INSERT INTO definitions (file_id, name, type, line, "column", exported) VALUES (1, 'fooBar', 'function', 2, 0, 0);
          SELECT definitions FROM search_index;`,
       ],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', timeout: 30_000 },
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(
