@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openConnection } from '../src/storage/connection.ts';
 import type { CodeidxError } from '../src/storage/errors.ts';
 import { importJsonLines } from '../src/storage/importer.ts';
+import { Repository } from '../src/storage/repository.ts';
+import { startChild } from './fixtures/child-process.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
+
+const IMPORT_CHILD = fileURLToPath(new URL('./fixtures/import-child.ts', import.meta.url));
+const LOCK_HOLDER = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.meta.url));
 
 describe('import streaming and strict mode', () => {
   const t = tempDatabases();
@@ -51,5 +60,89 @@ describe('import streaming and strict mode', () => {
     assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 0);
     assert.deepEqual(schema(), before, 'the sync triggers are all there');
     assert.equal(db.inTransaction, false);
+  });
+});
+
+describe('writers wait for each other', () => {
+  const t = tempDatabases();
+
+  /** A JSON lines file of `n` records under `prefix/`, 20 definitions each. */
+  const recordsFile = (prefix: string, n: number): string => {
+    const file = join(t.dir(), `${prefix}.jsonl`);
+    const names = Array.from({ length: 20 }, (_, k) => `name${k}`);
+    writeFileSync(
+      file,
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify(fileRecord(`${prefix}/f${i}.ts`, names)),
+      ).join('\n'),
+    );
+    return file;
+  };
+
+  // Ensure two imports started at once both finish: each batch takes the write lock with BEGIN
+  // IMMEDIATE (a deferred transaction that read first failed at once with "database is locked").
+  it('two processes importing into one database at once both succeed with all their rows', async () => {
+    t.open().close();
+    const dbPath = join(t.dir(), 'test.db');
+    const files = [recordsFile('a', 1500), recordsFile('b', 1500)];
+    const children = files.map((file) => startChild(IMPORT_CHILD, [dbPath, file]));
+    const results = await Promise.all(children.map((c) => c.exited));
+    assert.deepEqual(
+      results.map((r) => r.code),
+      [0, 0],
+      'both imports exit 0',
+    );
+    const db = openConnection(dbPath);
+    try {
+      const count = (sql: string): unknown => db.prepare(sql).pluck().get();
+      assert.equal(count("SELECT count(*) FROM files WHERE path LIKE 'a/%'"), 1500);
+      assert.equal(count("SELECT count(*) FROM files WHERE path LIKE 'b/%'"), 1500);
+      assert.equal(count('SELECT count(*) FROM definitions'), 3000 * 20);
+      assert.equal(count('SELECT count(*) FROM search_index'), 3000);
+    } finally {
+      db.close();
+    }
+  });
+
+  // Ensure a writer that finds the lock held waits for it (busy timeout) instead of failing.
+  it('an import waits while another connection holds the write lock, then succeeds', async () => {
+    t.open().close();
+    const dbPath = join(t.dir(), 'test.db');
+    const holder = startChild(LOCK_HOLDER, [dbPath, '400']);
+    await holder.waitFor((out) => out.includes('locked'), 'it held the lock');
+    const db = openConnection(dbPath);
+    try {
+      const report = await importJsonLines(
+        db,
+        jsonLines([fileRecord('src/a.ts'), fileRecord('src/b.ts')]),
+      );
+      assert.equal(report.files, 2);
+      assert.equal((await holder.exited).code, 0);
+      // The holder's row and ours: both writers committed.
+      assert.deepEqual(db.prepare('SELECT path FROM files ORDER BY id').pluck().all(), [
+        'held/by-holder.ts',
+        'src/a.ts',
+        'src/b.ts',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  // Ensure the repository's single writes wait too: their lookup before the write must not
+  // leave them holding a read lock that cannot be upgraded.
+  it('a repository write waits while another connection holds the write lock', async () => {
+    t.open().close();
+    const dbPath = join(t.dir(), 'test.db');
+    const holder = startChild(LOCK_HOLDER, [dbPath, '400']);
+    await holder.waitFor((out) => out.includes('locked'), 'it held the lock');
+    const db = openConnection(dbPath);
+    try {
+      assert.equal(new Repository(db).upsertFile(fileRecord('src/a.ts')).changed, true);
+      assert.equal((await holder.exited).code, 0);
+      assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 2);
+    } finally {
+      db.close();
+    }
   });
 });

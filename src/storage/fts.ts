@@ -1,4 +1,5 @@
 import { throwIfCancelled, type Connection } from './connection.ts';
+import { immediateTransaction } from './lock.ts';
 import type { CancelFlag, ProgressListener } from './types.ts';
 
 const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';
@@ -25,7 +26,7 @@ export function rebuildSearchIndex(
        SELECT file_id, ${COLUMNS} FROM search_documents WHERE file_id > ? ORDER BY file_id LIMIT ${BATCH}`,
   );
   const last = db.prepare('SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1').pluck();
-  const rows = db.transaction(() => {
+  const rows = immediateTransaction(db, () => {
     db.exec('DELETE FROM search_index');
     let done = 0;
     for (;;) {
@@ -42,13 +43,15 @@ export function rebuildSearchIndex(
       });
     }
     return done;
-  })();
+  });
   return { rows, ms: performance.now() - t0 };
 }
 
 /** Merges the index's segments into one: faster searches after many small writes. */
 export function optimizeSearchIndex(db: Connection): void {
-  db.prepare("INSERT INTO search_index (search_index) VALUES ('optimize')").run();
+  immediateTransaction(db, () =>
+    db.prepare("INSERT INTO search_index (search_index) VALUES ('optimize')").run(),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { basename, extname } from 'node:path';
 import type { Connection } from './connection.ts';
 import { toCodeidxError } from './errors.ts';
+import { immediateTransaction } from './lock.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { buildMatchQuery } from './search.ts';
 import type {
@@ -199,7 +200,7 @@ export class Repository {
 
   /**
    * Stores a file with all its definitions, imports, symbols and tags in one transaction,
-   * replacing what was stored for that path. An unchanged file (same hash) costs one lookup.
+   * replacing what was stored for that path. Waits for another writer up to the busy timeout. An unchanged file (same hash) costs one lookup.
    * A record without `hash` gets the SHA-256 of its canonical JSON (the validated record, keys in
    * a fixed order, optional fields as null), so re-sending the same record is also a no-op.
    * Throws IMPORT_INVALID naming the bad field.
@@ -207,7 +208,10 @@ export class Repository {
   upsertFile(record: FileRecordInput): UpsertResult {
     const valid = validateRecord(record);
     try {
-      const { fileId, changed } = this.db.transaction(() => this.writer.write(valid, Date.now()))();
+      // BEGIN IMMEDIATE: the lookup before the write must not hold a read lock that cannot upgrade.
+      const { fileId, changed } = immediateTransaction(this.db, () =>
+        this.writer.write(valid, Date.now()),
+      );
       return { fileId, changed };
     } catch (err) {
       throw toCodeidxError(err, `Cannot store ${record.path}`);
