@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createReadStream, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openConnection } from '../src/storage/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import { importJsonLines } from '../src/storage/importer.ts';
+import { importJsonLines, MAX_LINE_BYTES } from '../src/storage/importer.ts';
 import { validateRecord } from '../src/storage/records.ts';
 import { Repository } from '../src/storage/repository.ts';
 import { startChild } from './fixtures/child-process.ts';
@@ -247,6 +248,156 @@ describe('import', () => {
     } finally {
       after.close();
     }
+  });
+});
+
+describe('import takes any byte stream', () => {
+  const t = tempDatabases();
+  const line = (path: string): Buffer => Buffer.from(`${JSON.stringify(fileRecord(path))}\n`);
+  const paths = (db: ReturnType<typeof t.open>): unknown[] =>
+    db.prepare('SELECT path FROM files ORDER BY path').pluck().all();
+
+  // Ensure a line past the bound is reported by number and skipped, and the lines around it
+  // load: it used to end in a RangeError that lost the valid lines before it.
+  it('reports a line longer than MAX_LINE_BYTES by its number and loads the others', async () => {
+    const db = t.open();
+    const huge = Buffer.alloc(MAX_LINE_BYTES + 10, 'x');
+    // In 64 KiB chunks, as a file stream delivers it: the long line spans hundreds of chunks.
+    const chunks = [line('src/a.ts'), huge, Buffer.from('\n'), line('src/b.ts')];
+    const bytes = Buffer.concat(chunks);
+    const pieces = Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) =>
+      bytes.subarray(i * 65536, (i + 1) * 65536),
+    );
+    const report = await importJsonLines(db, Readable.from(pieces));
+    assert.equal(report.lines, 3);
+    assert.equal(report.errors.length, 1);
+    assert.equal(report.errors[0]!.line, 2);
+    assert.match(report.errors[0]!.message, /longer than the limit of 16 MiB/);
+    assert.deepEqual(paths(db), ['src/a.ts', 'src/b.ts']);
+  });
+
+  // Ensure a long line that arrives in many small chunks is counted and skipped (only the bound
+  // is ever kept of it), and that the bound is exact: a CRLF line of exactly the bound loads.
+  it('skips a long line made of many chunks; the bound is exact and a CR is not counted', async () => {
+    const db = t.open();
+    const ok = line('src/ok.ts');
+    const max = ok.length - 1; // exactly the record's length without its line break
+    async function* input(): AsyncGenerator<Buffer> {
+      yield ok;
+      for (let i = 0; i < 1024; i++) yield Buffer.alloc(4096, 'y');
+      yield Buffer.from('\n');
+      yield Buffer.from(`${ok.subarray(0, -1).toString()}\r\n`); // max bytes before the CRLF
+      yield line('src/ok.tsx'); // one byte over
+    }
+    const report = await importJsonLines(db, Readable.from(input()), { maxLineBytes: max });
+    assert.deepEqual(
+      report.errors.map((e) => e.line),
+      [2, 4],
+    );
+    assert.match(
+      report.errors[0]!.message,
+      /longer than the limit of \d+ bytes \(4,194,304 bytes\)/,
+    );
+    assert.equal(report.unchanged, 1, 'line 3 is line 1 again, read whole');
+    assert.deepEqual(paths(db), ['src/ok.ts']);
+  });
+
+  // Ensure bad bytes are reported, not silently turned into U+FFFD and stored.
+  it('reports invalid UTF-8 by line instead of replacing it', async () => {
+    const db = t.open();
+    const record = JSON.stringify(fileRecord('src/bad.ts', ['PLACEHOLDER']));
+    const [before, after] = record.split('PLACEHOLDER');
+    const bad = Buffer.concat([
+      Buffer.from(before!),
+      Buffer.from([0x66, 0xff, 0xfe, 0x6f]),
+      Buffer.from(`${after}\n`),
+    ]);
+    const report = await importJsonLines(
+      db,
+      Readable.from([line('src/a.ts'), bad, line('src/b.ts')]),
+    );
+    assert.deepEqual(report.errors, [
+      { line: 2, message: 'is not valid UTF-8; skipped (save the input as UTF-8)' },
+    ]);
+    assert.deepEqual(paths(db), ['src/a.ts', 'src/b.ts']);
+    assert.equal(
+      db.prepare("SELECT count(*) FROM definitions WHERE name LIKE '%\uFFFD%'").pluck().get(),
+      0,
+    );
+  });
+
+  // Ensure a file saved with a byte order mark (and Windows line ends) loads whole.
+  it('accepts a UTF-8 BOM and CRLF line ends', async () => {
+    const db = t.open();
+    const text = `\uFEFF${JSON.stringify(fileRecord('src/a.ts'))}\r\n${JSON.stringify(fileRecord('src/b.ts'))}\r\n`;
+    const report = await importJsonLines(db, Readable.from([Buffer.from(text)]));
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(paths(db), ['src/a.ts', 'src/b.ts']);
+    const strings = await importJsonLines(
+      db,
+      jsonLines([`\uFEFF${JSON.stringify(fileRecord('src/c.ts'))}`]),
+    );
+    assert.deepEqual(strings.errors, []);
+    assert.equal(strings.files, 1);
+  });
+
+  // Ensure a stored path names a file inside the workspace and can be printed safely.
+  it('refuses paths that are absolute, use backslashes, climb with .., or hold control characters', async () => {
+    const db = t.open();
+    const badPaths = [
+      '/etc/passwd',
+      'C:/Windows/win.ini',
+      'src\\win.ts',
+      '../outside.ts',
+      'src/../../outside.ts',
+      'src/\u001b[2J.ts',
+      'src/bell\u0007.ts',
+      'src/\u009bcsi.ts',
+    ];
+    const report = await importJsonLines(
+      db,
+      jsonLines([...badPaths.map((p) => fileRecord(p)), fileRecord('src/ok..name.ts')]),
+    );
+    assert.deepEqual(
+      report.errors.map((e) => e.line),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.match(report.errors[0]!.message, /^path "\/etc\/passwd" must be relative/);
+    assert.match(report.errors[2]!.message, /forward slashes/);
+    assert.match(report.errors[3]!.message, /"\.\." segments/);
+    assert.equal(
+      report.errors[5]!.message,
+      'path "src/\\x1b[2J.ts" must not contain control characters',
+      'the path is shown escaped',
+    );
+    assert.deepEqual(paths(db), ['src/ok..name.ts'], '".." inside a name is fine');
+  });
+
+  // Ensure a full disk after some batches says how many files are in: it used to say "Nothing
+  // was changed" after committing 1,000 of 2,000.
+  it('on a full disk, says exactly how many files were committed before it filled', async () => {
+    const db = t.open();
+    const names = Array.from({ length: 30 }, (_, k) => `someLongishFunctionName${k}`);
+    const records = Array.from({ length: 2000 }, (_, i) => fileRecord(`src/f${i}.ts`, names));
+    // SQLite's page limit gives the same SQLITE_FULL as a full disk, without root or a mount.
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    db.pragma(`max_page_count = ${pages + 400}`);
+    const err = await importJsonLines(db, jsonLines(records), { batchSize: 100 }).then(
+      () => assert.fail('the import should fill the database'),
+      (e: unknown) => e as CodeidxError,
+    );
+    const stored = Number(db.prepare('SELECT count(*) FROM files').pluck().get());
+    assert.ok(stored > 0 && stored < 2000 && stored % 100 === 0, `${stored} files stored`);
+    assert.equal(err.code, 'DISK_FULL');
+    assert.match(
+      err.message,
+      new RegExp(
+        `^The disk filled up \\(.*\\) after ${stored.toLocaleString('en-US')} file\\(s\\) were committed from lines 1-${stored} `,
+      ),
+    );
+    assert.doesNotMatch(`${err.message} ${err.hint}`, /nothing was changed/i);
+    assert.match(err.hint!, /run the same import again/);
+    assert.equal(err.details.committedFiles, stored);
   });
 });
 

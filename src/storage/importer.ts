@@ -17,6 +17,8 @@ export interface ImportOptions {
    * bad line, SQL refusal or cancel. Without it, bad lines are reported and the rest loads.
    */
   strict?: boolean;
+  /** The longest line read, in bytes (default MAX_LINE_BYTES; tests use less). */
+  maxLineBytes?: number;
   onProgress?: ProgressListener;
   /** Checked between batches; batches already committed stay (strict: nothing stays). */
   cancel?: CancelFlag;
@@ -326,7 +328,7 @@ export async function importJsonLines(
   if (options.strict) await beginWrite(db, { logger });
   try {
     let batch: Pending[] = [];
-    for await (const line of readLines(input, MAX_LINE_BYTES)) {
+    for await (const line of readLines(input, options.maxLineBytes ?? MAX_LINE_BYTES)) {
       report.lines = line.number;
       if ('error' in line) {
         bad(line.number, line.error);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CodeidxError } from './errors.ts';
+import { hasControlCharacters, printable } from './text.ts';
 import type { DefinitionType, FileRecordInput, ImportType } from './types.ts';
 
 export const DEFINITION_TYPES: readonly DefinitionType[] = [
@@ -79,6 +80,24 @@ function strings(o: Record<string, unknown>, key: string, at: string): string[] 
 }
 
 /**
+ * A stored path is relative to the workspace folder, with forward slashes, and names a file
+ * inside it: never absolute, never climbing out with `..`, never holding control characters
+ * (it is shown in search results and reports).
+ */
+function checkPath(path: string): void {
+  const shown = `"${printable(path)}"`;
+  if (hasControlCharacters(path)) fail('path', `${shown} must not contain control characters`);
+  if (path.includes('\\')) fail('path', `${shown} must use forward slashes (/), not backslashes`);
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) {
+    fail(
+      'path',
+      `${shown} must be relative to the workspace folder (no leading / or drive letter)`,
+    );
+  }
+  if (path.split('/').includes('..')) fail('path', `${shown} must not contain ".." segments`);
+}
+
+/**
  * Checks one indexer record at the boundary and returns it normalised (hash lower-case; when the
  * record has none, the SHA-256 of its canonical JSON, so re-importing the same record is a no-op).
  * Throws IMPORT_INVALID naming the field.
@@ -86,6 +105,7 @@ function strings(o: Record<string, unknown>, key: string, at: string): string[] 
 export function validateRecord(input: unknown): ValidRecord {
   if (!isObject(input)) fail('record', 'must be a JSON object');
   const path = str(input, 'path', '')!;
+  checkPath(path);
   const size = int(input, 'size', '', 0)!;
   const lastModified = input.lastModified;
   if (typeof lastModified !== 'number' || !Number.isFinite(lastModified) || lastModified < 0) {

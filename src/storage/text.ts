@@ -1,0 +1,31 @@
+// Text from the data (paths, names, messages that quote them) shown to a person.
+
+/**
+ * C0 controls (ESC, BEL, CR, LF, TAB...), DEL, C1 controls (including the one-byte CSI 0x9b),
+ * and the invisible characters that reorder or break lines (bidi marks, embeddings, overrides
+ * and isolates; the Unicode line and paragraph separators).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * `text` made safe to print on a terminal: every control character is written as a readable
+ * escape (`\x1b`, `\x07`, `\u202e`), so data can never move the cursor, clear the screen, set the
+ * window title or ring the bell. Everything else, including any other Unicode, is unchanged.
+ * For human output only: JSON output keeps the exact text.
+ */
+export function printable(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Whether `text` holds a character that `printable` would escape. */
+export function hasControlCharacters(text: string): boolean {
+  return UNSAFE_ONE.test(text);
+}
+
+const UNSAFE_ONE = new RegExp(UNSAFE.source, 'u');
