@@ -1,6 +1,8 @@
 // Human-readable output of the CLI. JSON output is the data itself; these only lay it out.
+// Every value from the data goes through `p` (printable): it can never drive the terminal.
 import { readFileSync } from 'node:fs';
 import type { CodeidxError } from '../storage/errors.ts';
+import { printable as p } from '../storage/text.ts';
 import type {
   BackupResult,
   HealthReport,
@@ -46,20 +48,20 @@ export function status(path: string, s: MigrationStatus): string {
         ? `${s.pending.length} pending`
         : 'up to date';
   const lines = [
-    `Database  ${path}`,
+    `Database  ${p(path)}`,
     `Version   ${s.currentVersion} of ${s.latestVersion} (${state})`,
   ];
   lines.push('Applied' + (s.applied.length ? '' : '   none'));
   for (const r of s.applied) {
     lines.push(
-      `  ${pad3(r.version)} ${r.name.padEnd(20)} ${r.appliedAt}  ${String(r.executionMs).padStart(5)} ms  ${r.checksum.slice(0, 19)}…`,
+      `  ${pad3(r.version)} ${p(r.name).padEnd(20)} ${r.appliedAt}  ${String(r.executionMs).padStart(5)} ms  ${r.checksum.slice(0, 19)}…`,
     );
   }
   lines.push('Pending' + (s.pending.length ? '' : '   none'));
-  for (const p of s.pending)
-    lines.push(`  ${pad3(p.version)} ${p.name.padEnd(20)} ${p.description}`);
+  for (const m of s.pending)
+    lines.push(`  ${pad3(m.version)} ${p(m.name).padEnd(20)} ${p(m.description)}`);
   lines.push('Problems' + (s.problems.length ? '' : '  none'));
-  for (const p of s.problems) lines.push(`  ${p.message}\n    → ${p.hint}`);
+  for (const q of s.problems) lines.push(`  ${p(q.message)}\n    → ${p(q.hint)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -84,8 +86,8 @@ export function runResult(r: MigrationRunResult): string {
       `${verb} ${r.steps.length} migration(s) (${r.fromVersion} → ${r.toVersion}) in ${ms(r.totalMs)}.`,
     );
     for (const s of r.steps)
-      lines.push(`  ${pad3(s.version)} ${s.name.padEnd(20)} ${ms(s.executionMs)}`);
-    if (r.backup) lines.push(`Backup taken first: ${r.backup}`);
+      lines.push(`  ${pad3(s.version)} ${p(s.name).padEnd(20)} ${ms(s.executionMs)}`);
+    if (r.backup) lines.push(`Backup taken first: ${p(r.backup)}`);
   }
   return `${lines.join('\n')}\n\n`;
 }
@@ -93,11 +95,11 @@ export function runResult(r: MigrationRunResult): string {
 export function health(h: HealthReport): string {
   const mark = { healthy: 'ok  ', degraded: 'WARN', unhealthy: 'FAIL' } as const;
   const lines = [
-    `${h.status.toUpperCase()}  ${h.path}  (schema ${h.schemaVersion} of ${h.latestVersion}, ${bytes(h.sizeBytes)})`,
+    `${h.status.toUpperCase()}  ${p(h.path)}  (schema ${h.schemaVersion} of ${h.latestVersion}, ${bytes(h.sizeBytes)})`,
   ];
   for (const c of h.checks) {
-    lines.push(`  ${mark[c.status]} ${c.name.padEnd(15)} ${c.message}`);
-    if (c.fix && c.status !== 'healthy') lines.push(`       fix: ${c.fix.cli}`);
+    lines.push(`  ${mark[c.status]} ${c.name.padEnd(15)} ${p(c.message)}`);
+    if (c.fix && c.status !== 'healthy') lines.push(`       fix: ${p(c.fix.cli)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -128,7 +130,7 @@ export function unopenableReport(path: string, error: CodeidxError): HealthRepor
 
 export function backup(b: BackupResult): string {
   const lines = [
-    `Backup written: ${b.path}`,
+    `Backup written: ${p(b.path)}`,
     `  ${bytes(b.bytes)}, ${b.encrypted ? 'encrypted (AES-256-GCM)' : 'not encrypted'}, ${b.verified ? 'verified' : 'NOT verified'}, ${ms(b.ms)}`,
   ];
   if (b.rotated.length) lines.push(`  Removed ${b.rotated.length} older backup(s).`);
@@ -136,19 +138,19 @@ export function backup(b: BackupResult): string {
 }
 
 export function restore(r: RestoreResult): string {
-  return `Restored from ${r.restoredFrom} (schema version ${r.schemaVersion}).${r.previous ? `\nThe replaced database was kept at ${r.previous}.` : ''}\n`;
+  return `Restored from ${p(r.restoredFrom)} (schema version ${r.schemaVersion}).${r.previous ? `\nThe replaced database was kept at ${p(r.previous)}.` : ''}\n`;
 }
 
 export function importReport(r: ImportReport): string {
   const lines = [
     `Imported ${r.files} file(s) from ${r.lines} line(s) in ${ms(r.ms)} (${r.unchanged} unchanged): ${r.definitions} definitions, ${r.imports} imports, ${r.symbols} symbols, ${r.tags} tags.`,
   ];
-  for (const e of r.errors.slice(0, 20)) lines.push(`  line ${e.line}: ${e.message}`);
+  for (const e of r.errors.slice(0, 20)) lines.push(`  line ${e.line}: ${p(e.message)}`);
   if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more bad line(s).`);
   return `${lines.join('\n')}\n`;
 }
 
 export function searchResults(results: SearchResult[]): string {
   if (!results.length) return 'No results.\n';
-  return `${results.map((r) => `${r.score.toFixed(2).padStart(7)}  ${r.path}\n         ${r.snippet.replace(/\s+/g, ' ')}`).join('\n')}\n`;
+  return `${results.map((r) => `${r.score.toFixed(2).padStart(7)}  ${p(r.path)}\n         ${p(r.snippet.replace(/\s+/g, ' '))}`).join('\n')}\n`;
 }

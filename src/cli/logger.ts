@@ -1,4 +1,5 @@
 import type { Logger } from '../storage/log.ts';
+import { printable } from '../storage/text.ts';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
@@ -13,7 +14,7 @@ export function stderrLogger(level: string | undefined): Logger {
     (message: string, fields?: Record<string, unknown>): void => {
       if (min < 0 || LEVELS.indexOf(name) < min) return;
       const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
-      process.stderr.write(`[${name}] ${message}${extra}\n`);
+      process.stderr.write(`[${name}] ${printable(`${message}${extra}`)}\n`);
     };
   return {
     trace: write('trace'),

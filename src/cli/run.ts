@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
 import { DatabaseService, resolveDatabasePath, type ServiceOptions } from '../storage/service.ts';
+import { printable, printableLines } from '../storage/text.ts';
 import type { ProgressEvent } from '../storage/types.ts';
 import * as format from './format.ts';
 import { stderrLogger } from './logger.ts';
@@ -71,7 +72,8 @@ function parseVersion(text: string | undefined, flag: string): number | undefine
 }
 
 function print(io: Io, json: unknown, human: string, asJson: boolean | undefined): void {
-  io.out(asJson ? `${JSON.stringify(json, null, 2)}\n` : human);
+  // JSON keeps the exact text; human output never lets data drive the terminal.
+  io.out(asJson ? `${JSON.stringify(json, null, 2)}\n` : printableLines(human));
 }
 
 /** Asks on the terminal; without one, the caller must pass --yes. */
@@ -86,7 +88,7 @@ async function confirm(
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    const answer = await rl.question(`${printable(question)} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
@@ -385,11 +387,11 @@ function makeIo(json: boolean): Io {
   let shown = false;
   return {
     out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    err: (t) => process.stderr.write(printableLines(t)),
     progress: (e) => {
       if (!tty) return;
       const pct = e.total ? ` ${Math.floor(((e.done ?? 0) / e.total) * 100)}%` : '';
-      process.stderr.write(`\r\x1b[2K${e.message}${pct}`);
+      process.stderr.write(`\r\x1b[2K${printable(e.message)}${pct}`);
       shown = true;
     },
     done: () => {
@@ -413,7 +415,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = commands[name];
   if (!command) {
     process.stderr.write(
-      `codeidx: unknown command "${name}". Run \`codeidx --help\` for the list.\n`,
+      `codeidx: unknown command "${printable(name)}". Run \`codeidx --help\` for the list.\n`,
     );
     return 2;
   }
@@ -447,11 +449,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     io?.done();
     if (err instanceof UsageError) {
-      process.stderr.write(`codeidx ${name}: ${err.message}\nUsage: ${command.usage}\n`);
+      process.stderr.write(`codeidx ${name}: ${printable(err.message)}\nUsage: ${command.usage}\n`);
       return 2;
     }
     const error = err instanceof CodeidxError ? err : toCodeidxError(err);
-    process.stderr.write(`codeidx ${name}: ${error.userMessage.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.stderr.write(
+      `codeidx ${name}: ${printable(error.userMessage.replace(/\s*\n\s*/g, ' '))}\n`,
+    );
     if (process.env.CODEIDX_LOG === 'debug' && error.stack)
       process.stderr.write(`${error.stack}\n`);
     return 1;

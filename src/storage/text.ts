@@ -29,3 +29,16 @@ export function hasControlCharacters(text: string): boolean {
 }
 
 const UNSAFE_ONE = new RegExp(UNSAFE.source, 'u');
+
+/**
+ * `printable` for whole blocks of human output: escapes the same characters except the line
+ * feeds that separate the lines and tabs (which lay text out, and cannot drive a terminal).
+ * Apply `printable` to each value first, so a line feed inside a path or name cannot forge a
+ * line of its own.
+ */
+export function printableLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.split('\t').map(printable).join('\t'))
+    .join('\n');
+}
