@@ -187,6 +187,7 @@ describe('backups', () => {
       const db = track(makeDatabase(dbPath()));
       for (let i = 0; i < 3; i++) createBackup(db, { dbPath: dbPath(), now: new Date(T0 + i) });
       const out = join(dir, 'elsewhere', 'copy.db');
+      mkdirSync(join(dir, 'elsewhere'));
       const result = createBackup(db, { dbPath: dbPath(), out, keep: 1 });
       assert.equal(result.path, out);
       assert.deepEqual(result.rotated, []);
@@ -197,6 +198,16 @@ describe('backups', () => {
         'INVALID_ARGUMENT',
       );
       assert.deepEqual(readFileSync(out), before, 'the existing file is untouched');
+    });
+
+    it('refuses an `out` in a missing folder, naming it, and creates no folder', () => {
+      const db = track(makeDatabase(dbPath()));
+      const out = join(dir, 'no', 'such', 'copy.db');
+      const err = thrown(() => createBackup(db, { dbPath: dbPath(), out }));
+      assert.equal(err.code, 'INVALID_ARGUMENT');
+      assert.match(err.message, /does not exist/);
+      assert.ok(err.hint!.includes(join(dir, 'no', 'such')), err.hint);
+      assert.ok(!existsSync(join(dir, 'no')), 'no folder was created');
     });
 
     it("refuses a source that is not codeidx's, bad options, and an open transaction", () => {
@@ -269,7 +280,7 @@ describe('backups', () => {
       const db = track(makeDatabase(dbPath()));
       mkdirSync(backups());
       const stale = join(backups(), '.codeidx-backup-1-aaaa.snapshot.tmp');
-      const fresh = join(backups(), '.codeidx-backup-2-bbbb.snapshot.tmp');
+      const fresh = join(backups(), `.codeidx-backup-${process.pid}-bbbb.snapshot.tmp`);
       const staleRestore = join(dir, '.codeidx.db.restore-cccc.tmp');
       const notOurs = join(backups(), '.other.tmp');
       const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
