@@ -20,6 +20,7 @@ import {
   createBackup,
   lastBackup,
   listBackups,
+  listReplaced,
   parseBackupName,
   restoreBackup,
   verifyBackup,
@@ -584,6 +585,27 @@ describe('backups', () => {
       assert.equal(result.previous, undefined);
       assert.deepEqual(notesIn(fresh), ['only']);
       assert.deepEqual(readdirSync(join(dir, 'new-place')), ['codeidx.db']);
+    });
+
+    it('keeps as many replaced databases as backups (keep), removing the oldest with their companions', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath() });
+      db.close();
+      const logger = recorder();
+      const all: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        writeFileSync(`${dbPath()}-wal`, '');
+        all.push(
+          restoreBackup({ dbPath: dbPath(), file: path, keep: 2, logger, now: new Date(T0 + i) })
+            .previous!,
+        );
+      }
+      assert.deepEqual(listReplaced(dbPath()), [all[3], all[2]], 'the newest two, newest first');
+      for (const old of all.slice(0, 2)) {
+        assert.ok(!existsSync(old) && !existsSync(`${old}-wal`), `${old} and its -wal are gone`);
+      }
+      assert.ok(existsSync(`${all[3]}-wal`));
+      assert.ok(logger.lines.some((l) => l.startsWith('info Removed 1 database(s) replaced')));
     });
 
     it('never overwrites an earlier replaced file', () => {
