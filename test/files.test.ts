@@ -48,6 +48,15 @@ describe('files: the symlink rule', () => {
     assert.deepEqual(readdirSync(outside), []);
   });
 
+  it('applies the rule to a dbPath inside the workspace (as the extension passes it), not to one outside', async () => {
+    symlinkSync(outside, join(ws, '.vscode'));
+    const inside = join(ws, '.vscode', 'codeidx.db');
+    await rejectsWith(open({ workspace: ws, dbPath: inside }), 'UNSAFE_PATH');
+    assert.deepEqual(readdirSync(outside), []);
+    await open({ workspace: ws, dbPath: join(outside, 'chosen.db') });
+    assert.ok(existsSync(join(outside, 'chosen.db')));
+  });
+
   it('refuses a codeidx.db, or a -wal, that is a symlink leading outside (even to nothing)', async () => {
     mkdirSync(join(ws, '.vscode'));
     symlinkSync(join(outside, 'stolen.db'), join(ws, '.vscode', 'codeidx.db'));

@@ -3,7 +3,7 @@
  * killed processes (an interrupted restore is finished; temp files, plaintext ones among them,
  * are removed).
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { assertDatabasePathSafe, isInside } from '../files.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { removeLeftoverTemps, removeLeftoverVerifyDirs } from './leftovers.ts';
@@ -12,9 +12,12 @@ import { finishInterruptedRestore } from './restore.ts';
 
 /** The open options this needs (DatabaseService's `ServiceOptions` fits). */
 export interface RecoverOptions {
-  /** The workspace folder; when `dbPath` is not given, the database path was derived from it. */
+  /**
+   * The workspace folder. Without `dbPath` the database path is derived from it; with a `dbPath`
+   * inside it (the extension's `.vscode/codeidx.db`), that path must stay inside it too.
+   */
   workspace?: string;
-  /** A database file the user named: the workspace rule does not apply to it. */
+  /** A database file the user named: followed wherever it leads, unless it is in `workspace`. */
   dbPath?: string;
   /** A backup folder the user chose (default `codeidx-backups/` beside the database). */
   backupDir?: string;
@@ -46,8 +49,7 @@ export interface RecoverResult {
 export function recoverDatabaseFiles(path: string, options: RecoverOptions = {}): RecoverResult {
   const logger = options.logger ?? silentLogger;
   const dbPath = resolve(path);
-  const root =
-    options.dbPath === undefined ? resolve(options.workspace ?? process.cwd()) : undefined;
+  const root = ruleRoot(dbPath, options);
   assertDatabasePathSafe(dbPath, root);
   const finishedRestore = finishInterruptedRestore(dbPath, logger);
   const dbDir = dirname(dbPath);
@@ -63,4 +65,13 @@ export function recoverDatabaseFiles(path: string, options: RecoverOptions = {})
   }
   removed.push(...removeLeftoverVerifyDirs(logger));
   return finishedRestore === undefined ? { removed } : { finishedRestore, removed };
+}
+
+/** The folder the database path must stay inside, symlinks resolved; undefined: none. */
+function ruleRoot(dbPath: string, options: RecoverOptions): string | undefined {
+  if (options.dbPath === undefined) return resolve(options.workspace ?? process.cwd());
+  if (options.workspace === undefined) return undefined;
+  const workspace = resolve(options.workspace);
+  const rel = relative(workspace, dbPath);
+  return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel) ? workspace : undefined;
 }
