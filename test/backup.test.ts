@@ -20,6 +20,7 @@ import {
   createBackup,
   lastBackup,
   listBackups,
+  listReplaced,
   parseBackupName,
   restoreBackup,
   verifyBackup,
@@ -190,6 +191,7 @@ describe('backups', () => {
       const db = track(makeDatabase(dbPath()));
       for (let i = 0; i < 3; i++) createBackup(db, { dbPath: dbPath(), now: new Date(T0 + i) });
       const out = join(dir, 'elsewhere', 'copy.db');
+      mkdirSync(join(dir, 'elsewhere'));
       const result = createBackup(db, { dbPath: dbPath(), out, keep: 1 });
       assert.equal(result.path, out);
       assert.deepEqual(result.rotated, []);
@@ -200,6 +202,16 @@ describe('backups', () => {
         'INVALID_ARGUMENT',
       );
       assert.deepEqual(readFileSync(out), before, 'the existing file is untouched');
+    });
+
+    it('refuses an `out` in a missing folder, naming it, and creates no folder', () => {
+      const db = track(makeDatabase(dbPath()));
+      const out = join(dir, 'no', 'such', 'copy.db');
+      const err = thrown(() => createBackup(db, { dbPath: dbPath(), out }));
+      assert.equal(err.code, 'INVALID_ARGUMENT');
+      assert.match(err.message, /does not exist/);
+      assert.ok(err.hint!.includes(join(dir, 'no', 'such')), err.hint);
+      assert.ok(!existsSync(join(dir, 'no')), 'no folder was created');
     });
 
     it("refuses a source that is not codeidx's, bad options, and an open transaction", () => {
@@ -272,7 +284,7 @@ describe('backups', () => {
       const db = track(makeDatabase(dbPath()));
       mkdirSync(backups());
       const stale = join(backups(), '.codeidx-backup-1-aaaa.snapshot.tmp');
-      const fresh = join(backups(), '.codeidx-backup-2-bbbb.snapshot.tmp');
+      const fresh = join(backups(), `.codeidx-backup-${process.pid}-bbbb.snapshot.tmp`);
       const staleRestore = join(dir, '.codeidx.db.restore-cccc.tmp');
       const notOurs = join(backups(), '.other.tmp');
       const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
@@ -576,6 +588,27 @@ describe('backups', () => {
       assert.equal(result.previous, undefined);
       assert.deepEqual(notesIn(fresh), ['only']);
       assert.deepEqual(readdirSync(join(dir, 'new-place')), ['codeidx.db']);
+    });
+
+    it('keeps as many replaced databases as backups (keep), removing the oldest with their companions', () => {
+      const db = track(makeDatabase(dbPath()));
+      const { path } = createBackup(db, { dbPath: dbPath() });
+      db.close();
+      const logger = recorder();
+      const all: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        writeFileSync(`${dbPath()}-wal`, '');
+        all.push(
+          restoreBackup({ dbPath: dbPath(), file: path, keep: 2, logger, now: new Date(T0 + i) })
+            .previous!,
+        );
+      }
+      assert.deepEqual(listReplaced(dbPath()), [all[3], all[2]], 'the newest two, newest first');
+      for (const old of all.slice(0, 2)) {
+        assert.ok(!existsSync(old) && !existsSync(`${old}-wal`), `${old} and its -wal are gone`);
+      }
+      assert.ok(existsSync(`${all[3]}-wal`));
+      assert.ok(logger.lines.some((l) => l.startsWith('info Removed 1 database(s) replaced')));
     });
 
     it('never overwrites an earlier replaced file', () => {

@@ -1,7 +1,10 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CodeidxError, toCodeidxError } from './errors.ts';
+
+/** The one header probe lives in files.ts; re-exported for the callers of the old name. */
+export { probeFile } from './files.ts';
 
 /** `PRAGMA application_id` that marks a file as codeidx's ("CIDX"). */
 export const APPLICATION_ID = 0x43494458;
@@ -14,27 +17,6 @@ export interface OpenConnectionOptions {
   busyTimeoutMs?: number;
   /** Create the file (mode 0600) and its folder when missing; default true unless readonly. */
   create?: boolean;
-}
-
-const SQLITE_HEADER = 'SQLite format 3\0';
-
-/**
- * What is at `path`: nothing, an empty file, an SQLite database, or something else. Read from the
- * header bytes only, so a foreign or damaged file is recognised before any SQL runs on it.
- */
-export function probeFile(path: string): 'missing' | 'empty' | 'sqlite' | 'not-sqlite' {
-  if (!existsSync(path)) return 'missing';
-  const size = statSync(path).size;
-  if (size === 0) return 'empty';
-  if (size < 100) return 'not-sqlite';
-  const fd = openSync(path, 'r');
-  try {
-    const header = Buffer.alloc(16);
-    readSync(fd, header, 0, 16, 0);
-    return header.toString('latin1') === SQLITE_HEADER ? 'sqlite' : 'not-sqlite';
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

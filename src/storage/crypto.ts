@@ -31,10 +31,11 @@ import {
   scryptSync,
   timingSafeEqual,
 } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CodeidxError } from './errors.ts';
+import { ENCRYPTION_MAGIC, probeHeader, pumpFile, writeAll, type ByteProgress } from './files.ts';
 
-export const ENCRYPTION_MAGIC = 'CODEIDX-ENC';
+export { ENCRYPTION_MAGIC, type ByteProgress };
 export const ENCRYPTION_FORMAT_VERSION = 1;
 export const ENCRYPTION_HEADER_BYTES = 59;
 export const ENCRYPTION_TAG_BYTES = 16;
@@ -46,9 +47,6 @@ const SCRYPT_LIMITS = { log2N: [10, 20], r: [1, 16], p: [1, 4] } as const;
 const SCRYPT_MAX_MEMORY = 256 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;
 const KEY_CHECK_LABEL = 'codeidx-backup-key-check';
-
-/** Called after each chunk with the bytes done and the total. */
-export type ByteProgress = (done: number, total: number) => void;
 
 const WRONG_KEY_HINT =
   'The key in CODEIDX_BACKUP_KEY (or the one stored in VS Code) does not match the one the backup was made with: set the key it was made with.';
@@ -67,14 +65,7 @@ interface Header {
 
 /** True when the file starts with the encrypted-backup magic (whatever its name). */
 export function isEncryptedFile(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const magic = Buffer.alloc(ENCRYPTION_MAGIC.length);
-    const n = readSync(fd, magic, 0, magic.length, 0);
-    return n === magic.length && magic.toString('latin1') === ENCRYPTION_MAGIC;
-  } finally {
-    closeSync(fd);
-  }
+  return probeHeader(path).encrypted;
 }
 
 function deriveKeys(
@@ -239,31 +230,4 @@ export function decryptFile(
   } finally {
     closeSync(src);
   }
-}
-
-/**
- * Reads the open file `src` from its current position to the end in 1 MiB chunks, handing each
- * chunk to `onChunk` (valid only during the call) and reporting bytes done of the file's size.
- */
-export function pumpFile(
-  src: number,
-  onChunk: (chunk: Buffer) => void,
-  onProgress?: ByteProgress,
-): void {
-  const total = fstatSync(src).size;
-  const chunk = Buffer.alloc(CHUNK_BYTES);
-  let done = 0;
-  for (;;) {
-    const n = readSync(src, chunk, 0, chunk.length, null);
-    if (n === 0) break;
-    onChunk(chunk.subarray(0, n));
-    done += n;
-    onProgress?.(done, total);
-  }
-}
-
-/** Writes all of `data`, however many writes that takes. */
-export function writeAll(fd: number, data: Buffer): void {
-  let offset = 0;
-  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }

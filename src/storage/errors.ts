@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'BACKUP_INVALID' // a backup that does not verify (damaged, wrong key, not codeidx's)
   | 'DISK_FULL'
   | 'READONLY' // the file or folder cannot be written
+  | 'UNSAFE_PATH' // a derived path leads outside its folder through a symlink
   | 'CIRCUIT_OPEN' // too many failures in a row; calls are refused for a while
   | 'INVALID_ARGUMENT'
   | 'IMPORT_INVALID' // a bad import record

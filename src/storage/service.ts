@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createBackup, lastBackup, restoreBackup } from './backup.ts';
+import { createBackup, lastBackup, recoverDatabaseFiles, restoreBackup } from './backup.ts';
 import { APPLICATION_ID, openConnection, probeFile, type Connection } from './connection.ts';
 import { CodeidxError, toCodeidxError } from './errors.ts';
 import { checkSearchIndex, optimizeSearchIndex, rebuildSearchIndex } from './fts.ts';
@@ -118,6 +118,7 @@ export class DatabaseService {
   static async open(options: ServiceOptions = {}): Promise<DatabaseService> {
     const path = resolveDatabasePath(options);
     const logger = options.logger ?? silentLogger;
+    recoverDatabaseFiles(path, options);
     const created = !existsSync(path) || probeFile(path) === 'empty';
     let notice: OpenNotice | undefined;
     let db: Connection | undefined;
