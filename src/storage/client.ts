@@ -94,6 +94,7 @@ export class DatabaseClient {
   private busyCount = 0;
   private readonly busyListeners = new Set<(busy: boolean) => void>();
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly opening = new Set<Promise<unknown>>();
 
   constructor(options: ClientOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -225,14 +226,29 @@ export class DatabaseClient {
     const slot = this.spawn('reader');
     this.readers.push(slot);
     const { backupDir, busyTimeoutMs, nativeBinding } = this.openArgs;
-    this.control(slot, 'open', { dbPath: this.dbPath, backupDir, busyTimeoutMs, nativeBinding })
+    const opened = this.control(slot, 'open', {
+      dbPath: this.dbPath,
+      backupDir,
+      busyTimeoutMs,
+      nativeBinding,
+    })
       .then(() => this.pump())
       .catch((err: CodeidxError) => {
         this.logger.warn(`A read-only worker could not open the database: ${err.message}`);
         this.readers = this.readers.filter((r) => r !== slot);
         void this.retire(slot);
         this.fallBackToWriter();
-      });
+      })
+      .finally(() => this.opening.delete(opened));
+    this.opening.add(opened);
+  }
+
+  /**
+   * Resolves once the readers started so far have opened (or given up, their reads going to the
+   * writer). Reads need not wait for it: they queue until a reader is ready.
+   */
+  async readersReady(): Promise<void> {
+    while (this.opening.size > 0) await Promise.all(this.opening);
   }
 
   /** With no reader left (none could open), the queued reads go to the writer. */

@@ -164,7 +164,8 @@ async function loadDriver<T>(args: OpenArgs, load: () => Promise<T>): Promise<T>
 async function open(args: OpenArgs, onProgress: ProgressListener): Promise<ResultOf<'open'>> {
   const mod = await loadDriver(args, () => import('./service.ts'));
   service?.close();
-  const { nativeBinding: _n, walTruncateBytes: wal, ...rest } = args;
+  const { walTruncateBytes: wal, ...rest } = args;
+  delete rest.nativeBinding;
   walTruncateBytes = wal ?? 0;
   service = await mod.DatabaseService.open({ ...rest, migrate: false, logger, onProgress });
   const sqliteVersion = String(service.connection.prepare('SELECT sqlite_version()').pluck().get());
