@@ -100,13 +100,15 @@ export class WorkerSlot {
   finish(): Job | undefined {
     const job = this.job;
     this.job = undefined;
-    this.worker.unref();
+    // A retiring thread stays referenced until it has ended, so its exit is seen.
+    if (!this.retiring) this.worker.unref();
     return job;
   }
 
   /** Ends the thread at once (a crash, as far as SQLite is concerned: uncommitted work rolls back). */
   abandon(): Promise<number> {
     this.retiring = true;
+    this.worker.ref();
     void this.worker.terminate();
     return this.exited;
   }
