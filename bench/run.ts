@@ -14,6 +14,7 @@ import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import { Repository } from '../src/storage/repository.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
+import { benchPool } from './pool.ts';
 
 const quick = process.argv.includes('--quick');
 const IMPORT_FILES = quick ? 1_000 : 10_000;
@@ -272,6 +273,15 @@ async function main(): Promise<void> {
     largest = db.name;
   }
   report.latency = sizes;
+
+  // 4a. The same through the client's read pool, for pool sizes 0, 1, 2 and 4 (bench/pool.ts).
+  {
+    const db = freshDb();
+    await importJsonLines(db, asyncLines(0, SEARCH_SIZES[0]!), { batchSize: 1000 });
+    const path = db.name;
+    db.close();
+    report.readPool = await benchPool(path, searchQueries(SEARCH_SIZES[0]!), quick);
+  }
 
   // 4. Reads beside a running rebuild: 32 read-only connections in 4 threads search while another
   // thread rebuilds the full-text index over and over. WAL readers never wait for the writer.

@@ -92,9 +92,9 @@ describe('DatabaseClient (the worker thread)', () => {
     await client.migrate();
     const bad = join(ws, 'not-a-backup.db');
     writeFileSync(bad, 'nope');
-    const err = await rejectsWith(client.restore(bad), 'BACKUP_INVALID');
+    const err = await rejectsWith(client.restore({ file: bad }), 'BACKUP_INVALID');
     assert.ok(err.message.length > 0);
-    const invalid = await rejectsWith(client.rollback(99), 'INVALID_ARGUMENT');
+    const invalid = await rejectsWith(client.rollback({ to: 99 }), 'INVALID_ARGUMENT');
     assert.match(invalid.message, /99/);
   });
 

@@ -197,7 +197,7 @@ export function registerCommands(ext: Codeidx): vscode.Disposable[] {
         );
         if (!ok) return undefined;
         const to = target;
-        const result = await db.withProgress('Rolling back', (c) => client.rollback(to, c), o);
+        const result = await db.withProgress('Rolling back', (c) => client.rollback({ to }, c), o);
         void vscode.window.showInformationMessage(
           `CodeIdx (${db.name}): rolled back to version ${result.toVersion} in ${Math.round(result.totalMs)} ms.${result.backup ? ` Backup: ${result.backup}` : ''}`,
         );
@@ -212,7 +212,7 @@ export function registerCommands(ext: Codeidx): vscode.Disposable[] {
         const client = db.need();
         const result = await db.withProgress(
           'Rebuilding the full-text index',
-          (c) => client.rebuildFts(c),
+          (c) => client.rebuildFts({}, c),
           o,
         );
         void vscode.window.showInformationMessage(
@@ -296,7 +296,12 @@ export function registerCommands(ext: Codeidx): vscode.Disposable[] {
         if (!ok) return undefined;
         const client = db.need();
         const from = file;
-        const result = await db.withProgress('Restoring', (c) => client.restore(from, c), o, false);
+        const result = await db.withProgress(
+          'Restoring',
+          (c) => client.restore({ file: from }, c),
+          o,
+          false,
+        );
         void vscode.window.showInformationMessage(
           `CodeIdx (${db.name}): restored from ${basename(result.restoredFrom)} (schema version ${result.schemaVersion}).${result.previous ? ` The previous database is kept at ${result.previous}.` : ''}`,
         );
@@ -316,7 +321,7 @@ export function registerCommands(ext: Codeidx): vscode.Disposable[] {
         const client = db.need();
         const report = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Window, title: `CodeIdx: checking ${db.name}` },
-          () => client.health(true),
+          () => client.health({ full: true }),
         );
         await ext.reports.show(`health-${db.name}`, healthMarkdown(db.name, report));
         const fixes = report.checks.filter((c) => c.status !== 'healthy' && c.fix?.command);

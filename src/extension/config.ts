@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import type { ClientOptions } from '../storage/client.ts';
 
 /** The settings of one folder, read fresh each time (changes apply without a reload). */
 export interface FolderSettings {
@@ -9,6 +10,12 @@ export interface FolderSettings {
   backupKeep: number;
   backupDirectory: string | undefined;
   offerGitignore: boolean;
+  /** Read-only worker threads beside the writer (`codeidx.readPool.size`). */
+  readPoolSize: number;
+  readPoolQueueLimit: number;
+  readTimeoutSeconds: number;
+  /** WAL size that triggers a checkpoint and truncate after a write (`codeidx.checkpoint.walLimitMiB`). */
+  walLimitMiB: number;
 }
 
 export const DEFAULT_DATABASE_PATH = '.vscode/codeidx.db';
@@ -27,6 +34,10 @@ export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
     backupKeep: Math.max(1, Math.floor(c.get<number>('backup.keep', 5))),
     backupDirectory: dir ? inFolder(dir) : undefined,
     offerGitignore: c.get<boolean>('offerGitignore', true),
+    readPoolSize: clampInt(c.get<number>('readPool.size', 2), 0, 8),
+    readPoolQueueLimit: clampInt(c.get<number>('readPool.queueLimit', 1000), 1, 1_000_000),
+    readTimeoutSeconds: clampInt(c.get<number>('readPool.timeoutSeconds', 30), 0, 86_400),
+    walLimitMiB: clampInt(c.get<number>('checkpoint.walLimitMiB', 64), 0, 1_000_000),
   };
 }
 
@@ -44,7 +55,30 @@ export const REOPEN_SETTINGS = [
   'codeidx.backup.beforeMigration',
   'codeidx.backup.keep',
   'codeidx.backup.directory',
+  'codeidx.readPool.size',
+  'codeidx.readPool.queueLimit',
+  'codeidx.readPool.timeoutSeconds',
+  'codeidx.checkpoint.walLimitMiB',
 ];
+
+function clampInt(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : min;
+}
+
+/** The worker pool's part of the settings: the client's options and the writer's checkpoint policy. */
+export function poolSettings(settings: FolderSettings): {
+  client: Pick<ClientOptions, 'readers' | 'maxQueue' | 'readTimeoutMs'>;
+  walTruncateBytes: number;
+} {
+  return {
+    client: {
+      readers: settings.readPoolSize,
+      maxQueue: settings.readPoolQueueLimit,
+      readTimeoutMs: settings.readTimeoutSeconds * 1000,
+    },
+    walTruncateBytes: settings.walLimitMiB * 1024 * 1024,
+  };
+}
 
 export function backupDirOf(settings: FolderSettings): string {
   return settings.backupDirectory ?? join(settings.databasePath, '..', 'codeidx-backups');

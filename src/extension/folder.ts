@@ -6,7 +6,7 @@ import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
 import type { Logger } from '../storage/log.ts';
 import type { DatabaseInfo, OpenResult } from '../storage/protocol.ts';
 import type { HealthReport, MigrationRunResult, ProgressEvent } from '../storage/types.ts';
-import { folderSettings, type FolderSettings } from './config.ts';
+import { folderSettings, poolSettings, type FolderSettings } from './config.ts';
 import { offerGitignore } from './gitignore.ts';
 import { showFailure } from './notify.ts';
 
@@ -89,8 +89,9 @@ export class FolderDatabase implements vscode.Disposable {
           backupDir: this.settings.backupDirectory,
           backupKey: await this.host.backupKey(),
           nativeBinding: process.env.CODEIDX_NATIVE_BINDING || undefined,
+          walTruncateBytes: poolSettings(this.settings).walTruncateBytes,
         },
-        { logger },
+        { logger, ...poolSettings(this.settings).client },
       );
       if (this.disposed) {
         await client.close();

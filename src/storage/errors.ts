@@ -22,6 +22,9 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'IMPORT_INVALID' // a bad import record
   | 'NATIVE_MODULE' // the SQLite driver could not load in this runtime
+  | 'QUEUE_FULL' // too many requests are waiting for the database workers
+  | 'TIMEOUT' // a request took longer than its time limit; its worker was replaced
+  | 'WORKER_EXITED' // a database worker stopped while running a write; SQLite rolled it back
   | 'INTERNAL';
 
 export interface CodeidxErrorOptions {

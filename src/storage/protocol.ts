@@ -1,9 +1,13 @@
 /**
- * The messages between the database worker (worker.ts) and its client (client.ts), declared once.
- * Everything here is plain data: it crosses the thread boundary by structured clone.
+ * The messages between the database workers (worker.ts) and their client (client.ts, pool.ts),
+ * declared once. `METHODS` is the single list of worker methods: each entry names its kind and,
+ * as types, its arguments and result; the worker's handlers and the client's methods are derived
+ * from it. Adding a method is one line here plus its handler(s) in worker.ts.
+ * Everything sent is plain data: it crosses the thread boundary by structured clone.
  */
 import type {
   BackupResult,
+  DefinitionRow,
   HealthReport,
   MigrationRunResult,
   MigrationStatus,
@@ -13,7 +17,7 @@ import type {
   SearchResult,
 } from './types.ts';
 
-/** How the worker opens its database: the serialisable part of the service's options. */
+/** How the writer opens its database: the serialisable part of the service's options. */
 export interface OpenArgs {
   workspace?: string;
   dbPath?: string;
@@ -22,6 +26,12 @@ export interface OpenArgs {
   backupDir?: string;
   backupKey?: string;
   busyTimeoutMs?: number;
+  /**
+   * Checkpoint policy: after a write, when the WAL file is larger than this many bytes, the
+   * writer checkpoints it and truncates it (readers keep it from shrinking otherwise). 0 or
+   * absent: only SQLite's automatic checkpoints.
+   */
+  walTruncateBytes?: number;
   /**
    * Load the SQLite driver's binary from this file instead of the packaged prebuild. For
    * diagnosing a native module problem (and for testing the error): `CODEIDX_NATIVE_BINDING`.
@@ -52,25 +62,62 @@ export interface DatabaseInfo {
   lastBackup?: { path: string; at: string; ageHours: number };
 }
 
-/** Every operation the worker serves: its arguments and its result. */
-export interface WorkerMethods {
-  open: { args: OpenArgs; result: OpenResult };
-  status: { args: Record<string, never>; result: MigrationStatus };
-  migrate: { args: { to?: number; dryRun?: boolean }; result: MigrationRunResult };
-  rollback: { args: { to: number }; result: MigrationRunResult };
-  health: { args: { full?: boolean }; result: HealthReport };
-  backup: { args: { out?: string; encrypt?: boolean }; result: BackupResult };
-  restore: { args: { file: string }; result: RestoreResult };
-  rebuildFts: { args: Record<string, never>; result: { rows: number; ms: number } };
-  repair: { args: { acceptChecksums?: boolean }; result: RepairResult };
-  search: { args: { text: string; limit?: number }; result: SearchResult[] };
-  info: { args: Record<string, never>; result: DatabaseInfo };
-  close: { args: Record<string, never>; result: null };
+/**
+ * Where a method runs. `read`: on a read-only connection of the pool when there is one (else on
+ * the writer, in order with the writes). `write`: on the writer, one at a time. `replace`: on the
+ * writer, with the readers closed around it (it replaces the database file). `control`: the
+ * client's own lifecycle messages, not offered as client methods.
+ */
+export type Kind = 'read' | 'write' | 'replace' | 'control';
+
+/** One method's declaration. `types` exists only for the compiler (it is never set). */
+export interface Spec<A, R, K extends Kind = Kind> {
+  kind: K;
+  /** Sends a `read` to the writer for these arguments (a check that needs to write). */
+  onWriter?: (args: A) => boolean;
+  types?: { args: A; result: R };
 }
 
-export type Method = keyof WorkerMethods;
-export type ArgsOf<M extends Method> = WorkerMethods[M]['args'];
-export type ResultOf<M extends Method> = WorkerMethods[M]['result'];
+function spec<A, R>() {
+  return <K extends Kind>(kind: K, onWriter?: (args: A) => boolean): Spec<A, R, K> =>
+    onWriter ? { kind, onWriter } : { kind };
+}
+
+type None = Record<string, never>;
+
+/** Every operation the workers serve: its kind, arguments and result. */
+export const METHODS = {
+  open: spec<OpenArgs, OpenResult>()('control'),
+  close: spec<None, null>()('control'),
+  status: spec<None, MigrationStatus>()('read'),
+  // FTS5's integrity-check is an INSERT: a full check needs the writer.
+  health: spec<{ full?: boolean }, HealthReport>()('read', (a) => a.full === true),
+  search: spec<{ text: string; limit?: number }, SearchResult[]>()('read'),
+  findDefinitions: spec<{ name: string; prefix?: boolean; limit?: number }, DefinitionRow[]>()(
+    'read',
+  ),
+  info: spec<None, DatabaseInfo>()('read'),
+  migrate: spec<{ to?: number; dryRun?: boolean }, MigrationRunResult>()('write'),
+  rollback: spec<{ to: number }, MigrationRunResult>()('write'),
+  backup: spec<{ out?: string; encrypt?: boolean }, BackupResult>()('write'),
+  rebuildFts: spec<None, { rows: number; ms: number }>()('write'),
+  restore: spec<{ file: string }, RestoreResult>()('replace'),
+  repair: spec<{ acceptChecksums?: boolean }, RepairResult>()('replace'),
+};
+
+type Methods = typeof METHODS;
+export type Method = keyof Methods;
+type TypesOf<M extends Method> = NonNullable<Methods[M]['types']>;
+export type ArgsOf<M extends Method> = TypesOf<M>['args'];
+export type ResultOf<M extends Method> = TypesOf<M>['result'];
+export type KindOf<M extends Method> = Methods[M]['kind'];
+/** The methods a read-only worker serves. */
+export type ReadMethod = { [M in Method]: KindOf<M> extends 'read' ? M : never }[Method];
+/** The methods a client offers (all but the lifecycle messages). */
+export type PublicMethod = { [M in Method]: KindOf<M> extends 'control' ? never : M }[Method];
+
+/** The worker's role: one writer owns the DatabaseService; readers hold read-only connections. */
+export type Role = 'writer' | 'reader';
 
 /** Client → worker. `cancel` is a shared Int32Array: `Atomics.store(cancel, 0, 1)` cancels. */
 export interface Request<M extends Method = Method> {

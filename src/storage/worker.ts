@@ -1,16 +1,18 @@
 /**
- * The database worker: a thread that owns one DatabaseService, so migrations, rebuilds and
- * backups never block the thread that asked for them. It serves the requests of protocol.ts one
- * at a time, forwards progress and log lines, and sends every failure as CodeidxError JSON.
+ * A database worker thread. The writer (`workerData.role` 'writer', the default) owns one
+ * DatabaseService, so migrations, rebuilds and backups never block the thread that asked for
+ * them; a reader owns one read-only connection (reader.ts) and serves the `read` methods of
+ * protocol.ts beside it. Each serves its requests one at a time, forwards progress and log lines,
+ * and sends every failure as CodeidxError JSON.
  *
  * The SQLite driver is loaded only after the runtime has been checked (Node-API 10 and the
  * platform's binary present), so a host that cannot load it gets one clear NATIVE_MODULE error
  * instead of a crash.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CodeidxError, toCodeidxError } from './errors.ts';
 import type { Logger } from './log.ts';
 import type {
@@ -18,10 +20,13 @@ import type {
   LogLevel,
   Method,
   OpenArgs,
+  ReadMethod,
   Request,
   ResultOf,
+  Role,
   WorkerMessage,
 } from './protocol.ts';
+import type { ReadOnlyDatabase } from './reader.ts';
 import type { DatabaseService } from './service.ts';
 import type { ProgressListener } from './types.ts';
 
@@ -116,7 +121,10 @@ export function checkNativeModule(override?: string): CodeidxError | undefined {
   return undefined;
 }
 
+const role: Role = (workerData as { role?: Role } | undefined)?.role ?? 'writer';
 let service: DatabaseService | undefined;
+let reader: ReadOnlyDatabase | undefined;
+let walTruncateBytes = 0;
 
 function need(): DatabaseService {
   if (!service)
@@ -126,12 +134,20 @@ function need(): DatabaseService {
   return service;
 }
 
-async function open(args: OpenArgs, onProgress: ProgressListener): Promise<ResultOf<'open'>> {
+function needReader(): ReadOnlyDatabase {
+  if (!reader)
+    throw new CodeidxError('INTERNAL', 'The read-only connection is not open.', {
+      hint: 'Reopen the folder.',
+    });
+  return reader;
+}
+
+/** Loads a module that loads the SQLite driver, once the runtime is known to support it. */
+async function loadDriver<T>(args: OpenArgs, load: () => Promise<T>): Promise<T> {
   const problem = checkNativeModule(args.nativeBinding);
   if (problem) throw problem;
-  let mod: typeof import('./service.ts');
   try {
-    mod = await import('./service.ts');
+    return await load();
   } catch (err) {
     throw new CodeidxError(
       'NATIVE_MODULE',
@@ -143,10 +159,15 @@ async function open(args: OpenArgs, onProgress: ProgressListener): Promise<Resul
       },
     );
   }
+}
+
+async function open(args: OpenArgs, onProgress: ProgressListener): Promise<ResultOf<'open'>> {
+  const mod = await loadDriver(args, () => import('./service.ts'));
   service?.close();
-  const options = { ...args, migrate: false, logger, onProgress };
-  delete options.nativeBinding;
-  service = await mod.DatabaseService.open(options);
+  const { walTruncateBytes: wal, ...rest } = args;
+  delete rest.nativeBinding;
+  walTruncateBytes = wal ?? 0;
+  service = await mod.DatabaseService.open({ ...rest, migrate: false, logger, onProgress });
   const sqliteVersion = String(service.connection.prepare('SELECT sqlite_version()').pluck().get());
   return {
     path: service.path,
@@ -157,13 +178,48 @@ async function open(args: OpenArgs, onProgress: ProgressListener): Promise<Resul
   };
 }
 
+/** A reader opens the file the writer opened (`dbPath`), read-only; it never creates it. */
+async function openReader(args: OpenArgs): Promise<ResultOf<'open'>> {
+  const mod = await loadDriver(args, () => import('./reader.ts'));
+  if (!args.dbPath) throw new CodeidxError('INVALID_ARGUMENT', 'A reader needs the dbPath.');
+  reader?.close();
+  reader = new mod.ReadOnlyDatabase({
+    path: args.dbPath,
+    backupDir: args.backupDir,
+    busyTimeoutMs: args.busyTimeoutMs,
+  });
+  const status = reader.status();
+  return { path: reader.path, created: false, status, sqliteVersion: '' };
+}
+
+/**
+ * The checkpoint policy: after a write, a WAL larger than the limit is checkpointed and, when
+ * every frame made it into the database (no reader held an older snapshot), truncated.
+ */
+function checkpointIfLarge(): void {
+  if (!service || walTruncateBytes <= 0) return;
+  const wal = statSync(`${service.path}-wal`, { throwIfNoEntry: false });
+  if (!wal || wal.size <= walTruncateBytes) return;
+  const db = service.connection;
+  const [passive] = db.pragma('wal_checkpoint(PASSIVE)') as {
+    busy: number;
+    log: number;
+    checkpointed: number;
+  }[];
+  if (passive && passive.busy === 0 && passive.log === passive.checkpointed) {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+}
+
 type Handler<M extends Method> = (
   args: ArgsOf<M>,
   onProgress: ProgressListener,
   cancel: Int32Array | undefined,
 ) => Promise<ResultOf<M>> | ResultOf<M>;
 
-const handlers: { [M in Method]: Handler<M> } = {
+type Handlers<K extends Method> = { [M in K]: Handler<M> };
+
+const writerHandlers: Handlers<Method> = {
   open,
   status: () => need().status(),
   migrate: (a, onProgress, cancel) => need().migrate({ ...a, onProgress, cancel }),
@@ -174,6 +230,7 @@ const handlers: { [M in Method]: Handler<M> } = {
   rebuildFts: (_a, onProgress, cancel) => need().rebuildFts({ onProgress, cancel }),
   repair: (a) => need().repair(a),
   search: (a) => need().search(a.text, { limit: a.limit }),
+  findDefinitions: (a) => need().repo().findDefinitions(a.name, a),
   info: () => need().info(),
   close: () => {
     service?.close();
@@ -182,12 +239,32 @@ const handlers: { [M in Method]: Handler<M> } = {
   },
 };
 
+const readerHandlers: Handlers<ReadMethod | 'open' | 'close'> = {
+  open: openReader,
+  status: () => needReader().status(),
+  health: () => needReader().health(),
+  search: (a) => needReader().search(a.text, a.limit),
+  findDefinitions: (a) => needReader().findDefinitions(a.name, a),
+  info: () => needReader().info(),
+  close: () => {
+    reader?.close();
+    reader = undefined;
+    return null;
+  },
+};
+
+const handlers: Partial<Handlers<Method>> = role === 'writer' ? writerHandlers : readerHandlers;
+
 async function serve(request: Request): Promise<void> {
   const { id, method, args, cancel } = request;
   const onProgress: ProgressListener = (event) => post({ type: 'progress', id, event });
   try {
-    const handler = handlers[method] as Handler<Method>;
+    const handler = handlers[method] as Handler<Method> | undefined;
+    if (!handler) {
+      throw new CodeidxError('INTERNAL', `A ${role} worker does not serve "${method}".`);
+    }
     const value = await handler(args, onProgress, cancel);
+    if (role === 'writer' && method !== 'close') checkpointIfLarge();
     post({ type: 'result', id, value });
   } catch (err) {
     const error = toCodeidxError(err);
@@ -196,7 +273,7 @@ async function serve(request: Request): Promise<void> {
   if (method === 'close') port!.close();
 }
 
-// One request at a time: the service owns one connection and its operations do not interleave.
+// One request at a time: each worker owns one connection and its operations do not interleave.
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: Request) => {
   queue = queue.then(() => serve(request));
