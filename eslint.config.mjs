@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', '.tools/**', '.vscode-test/**', 'node_modules/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      '.tools/**',
+      '.vscode-test/**',
+      'node_modules/**',
+      'test/fixtures/indexer/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -157,6 +157,7 @@ export class Repository {
     prefix: Statement;
     search: Statement;
     stats: Statement;
+    list: Statement;
   };
 
   constructor(db: Connection) {
@@ -177,6 +178,9 @@ export class Repository {
       prefix: db.prepare(
         `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
          WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE ORDER BY d.name COLLATE NOCASE, f.path LIMIT ?`,
+      ),
+      list: db.prepare(
+        'SELECT path, size, last_modified AS lastModified, hash FROM files ORDER BY path',
       ),
       stats: db.prepare(
         `SELECT (SELECT count(*) FROM files) AS files,
@@ -225,6 +229,11 @@ export class Repository {
 
   getFile(path: string): FileRow | undefined {
     return this.statements.get.get(path) as FileRow | undefined;
+  }
+
+  /** Every stored file's path, size, mtime and hash: what an incremental indexer compares against. */
+  listFiles(): Pick<FileRow, 'path' | 'size' | 'lastModified' | 'hash'>[] {
+    return this.statements.list.all() as Pick<FileRow, 'path' | 'size' | 'lastModified' | 'hash'>[];
   }
 
   /** Definitions named `name` (case-insensitive), or starting with it when `prefix` is set. */

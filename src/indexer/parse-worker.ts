@@ -1,0 +1,61 @@
+/**
+ * A parse worker: reads files, hashes them and turns them into records. One FileParser per
+ * worker; the pool replaces the worker every few thousand files to give its WASM memory back.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { FileParser } from './parser.ts';
+import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
+import { isBinary } from './walk.ts';
+
+const setup = workerData as WorkerSetup;
+const parser = new FileParser();
+let chain: Promise<void> = Promise.resolve();
+
+async function handle(task: ParseTask): Promise<ParseResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(task.file);
+  } catch {
+    return { id: task.id, kind: 'skipped', reason: 'unreadable' };
+  }
+  if (isBinary(bytes)) return { id: task.id, kind: 'skipped', reason: 'binary' };
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  if (hash === task.knownHash) return { id: task.id, kind: 'unchanged', hash, size: bytes.length };
+  const { definitions, imports, symbols } = await parser.parse(
+    task.language,
+    bytes.toString('utf8'),
+  );
+  return {
+    id: task.id,
+    kind: 'record',
+    record: {
+      path: task.path,
+      size: bytes.length,
+      lastModified: Math.trunc(task.mtimeMs),
+      hash,
+      language: task.language,
+      definitions,
+      imports,
+      symbols,
+    },
+  };
+}
+
+parentPort!.on('message', (task: ParseTask) => {
+  chain = chain.then(async () => {
+    const t0 = performance.now();
+    let result: ParseResult;
+    try {
+      result = await handle(task);
+    } catch (err) {
+      result = { id: task.id, kind: 'error', message: (err as Error).message };
+    }
+    parentPort!.postMessage(result);
+    // Throttle: busy for `share` of the time, asleep for the rest.
+    const share = setup.cpuShare;
+    if (share > 0 && share < 1) await sleep(((performance.now() - t0) * (1 - share)) / share);
+  });
+});

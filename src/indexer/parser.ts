@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { Language, Parser, Query } from 'web-tree-sitter';
+import { CodeidxError } from '../storage/errors.ts';
+import { defaultAssets, type AssetPaths } from './assets.ts';
+import { extract, type Extracted } from './extract.ts';
+import { languageById, type LanguageSpec } from './languages.ts';
+import { RULES } from './rules.ts';
+
+interface Loaded {
+  language: Language;
+  query: Query;
+}
+
+let runtimeReady: Promise<void> | undefined;
+
+/**
+ * Parses source text with tree-sitter and extracts definitions, imports and local symbols.
+ * Grammars and queries load on first use. The WASM heap only grows, so a long run should use a
+ * fresh FileParser (in a fresh worker) every few thousand files: see pool.ts.
+ */
+export class FileParser {
+  private readonly assets: AssetPaths;
+  private parser: Parser | undefined;
+  private readonly loaded = new Map<string, Promise<Loaded>>();
+
+  constructor(assets: AssetPaths = defaultAssets()) {
+    this.assets = assets;
+  }
+
+  /** Loads a language's grammar and compiles its query (once); throws a clear error when either is bad. */
+  load(id: string): Promise<Loaded> {
+    let entry = this.loaded.get(id);
+    if (!entry) {
+      entry = this.loadNow(languageById(id));
+      this.loaded.set(id, entry);
+    }
+    return entry;
+  }
+
+  /** Parses `source` as language `id`; the tree is freed before this returns. */
+  async parse(id: string, source: string): Promise<Extracted> {
+    const { language, query } = await this.load(id);
+    const parser = await this.getParser();
+    parser.setLanguage(language);
+    const tree = parser.parse(source);
+    if (!tree) throw new CodeidxError('INTERNAL', `tree-sitter returned no tree for ${id}`);
+    try {
+      return extract(tree, query, RULES[id]!, id);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** Frees the parser and the compiled queries. */
+  dispose(): void {
+    this.parser?.delete();
+    this.parser = undefined;
+    for (const entry of this.loaded.values())
+      void entry.then(
+        (l) => l.query.delete(),
+        () => {},
+      );
+    this.loaded.clear();
+  }
+
+  private async getParser(): Promise<Parser> {
+    if (!this.parser) {
+      await initRuntime(this.assets.runtime);
+      this.parser = new Parser();
+    }
+    return this.parser;
+  }
+
+  private async loadNow(spec: LanguageSpec): Promise<Loaded> {
+    await initRuntime(this.assets.runtime);
+    const path = this.assets.grammar(spec);
+    let language: Language;
+    try {
+      language = await Language.load(readFileSync(path));
+    } catch (err) {
+      throw new CodeidxError(
+        'INTERNAL',
+        `The ${spec.id} grammar (${path}) did not load: ${String(err)}`,
+        {
+          hint: 'The grammar was built for another tree-sitter runtime; reinstall codeidx.',
+          cause: err,
+        },
+      );
+    }
+    const source = readFileSync(this.assets.query(spec), 'utf8');
+    try {
+      return { language, query: new Query(language, source) };
+    } catch (err) {
+      throw new CodeidxError('INTERNAL', `The ${spec.id} query file is invalid: ${String(err)}`, {
+        hint: `Fix src/indexer/queries/${spec.id}.scm.`,
+        cause: err,
+      });
+    }
+  }
+}
+
+function initRuntime(runtime: string): Promise<void> {
+  runtimeReady ??= Parser.init({ locateFile: () => runtime });
+  return runtimeReady;
+}

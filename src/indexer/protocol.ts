@@ -1,0 +1,25 @@
+import type { FileRecordInput } from '../storage/types.ts';
+
+/** One file for a parse worker. */
+export interface ParseTask {
+  id: number;
+  /** Absolute path to read. */
+  file: string;
+  /** Relative path with forward slashes, as stored. */
+  path: string;
+  language: string;
+  mtimeMs: number;
+  /** The stored hash: when the content still has it, the worker skips the parse. */
+  knownHash?: string;
+}
+
+export type ParseResult =
+  | { id: number; kind: 'record'; record: FileRecordInput & { hash: string } }
+  | { id: number; kind: 'unchanged'; hash: string; size: number }
+  | { id: number; kind: 'skipped'; reason: 'binary' | 'unreadable' }
+  | { id: number; kind: 'error'; message: string };
+
+export interface WorkerSetup {
+  /** 0 < share <= 1: each worker sleeps so that it is busy about this share of the time. */
+  cpuShare: number;
+}

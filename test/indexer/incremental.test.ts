@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { indexFolder, type IndexOptions } from '../../src/indexer/index.ts';
+import { checkSearchIndex } from '../../src/storage/fts.ts';
+import { DatabaseService } from '../../src/storage/service.ts';
+
+describe('indexer: incremental runs on a real database', () => {
+  let root = '';
+  let service: DatabaseService;
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'codeidx-index-'));
+    service = await DatabaseService.open({ dbPath: join(root, '.vscode', 'codeidx.db') });
+  });
+  afterEach(() => {
+    service.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const write = (rel: string, content: string | Buffer): void => {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), content);
+  };
+  const run = (o: IndexOptions = {}) => indexFolder(service, root, { workers: 1, ...o });
+  const names = (): string[] =>
+    service.connection
+      .prepare('SELECT name FROM definitions ORDER BY name')
+      .pluck()
+      .all() as string[];
+
+  beforeEach(() => {
+    write('src/app.ts', 'export class AppServer {}\nexport function startApp() {}\n');
+    write('lib/util.py', 'def parse_config(path):\n    return path\n');
+    write('cmd/main.go', 'package main\n\nfunc main() {}\n');
+  });
+
+  it('a cold run stores every file, and the full-text index matches the tables', async () => {
+    const events: string[] = [];
+    const s = await run({ onProgress: (e) => events.push(e.phase) });
+    assert.deepEqual([s.files, s.parsed, s.unchanged, s.removed], [3, 3, 0, 0]);
+    assert.deepEqual(names(), ['AppServer', 'main', 'parse_config', 'startApp']);
+    assert.equal(s.definitions, 4);
+    assert.ok(checkSearchIndex(service.connection).ok);
+    assert.equal(service.search('AppServer')[0]!.path, 'src/app.ts');
+    assert.deepEqual([events[0], events.at(-1)], ['walk', 'done']);
+    assert.equal(service.repo().getFile('lib/util.py')!.language, 'python');
+  });
+
+  it('nothing changed: nothing is parsed', async () => {
+    await run();
+    const s = await run();
+    assert.deepEqual([s.files, s.parsed, s.unchanged, s.removed], [3, 0, 3, 0]);
+  });
+
+  it('modify, delete and rename: only those files change, and search follows', async () => {
+    await run();
+    write('src/app.ts', 'export class RenamedServer {}\n');
+    utimesSync(join(root, 'src/app.ts'), new Date(), new Date(Date.now() + 5000));
+    rmSync(join(root, 'cmd/main.go'));
+    renameSync(join(root, 'lib/util.py'), join(root, 'lib/config.py'));
+    const s = await run();
+    assert.deepEqual([s.files, s.parsed, s.removed], [2, 2, 2]);
+    assert.deepEqual(names(), ['RenamedServer', 'parse_config']);
+    assert.equal(service.repo().getFile('lib/util.py'), undefined);
+    assert.equal(service.search('parse_config')[0]!.path, 'lib/config.py');
+    assert.deepEqual(service.search('AppServer'), []);
+    assert.ok(checkSearchIndex(service.connection).ok);
+  });
+
+  it('a touched file is re-hashed once, not re-parsed, and its new mtime is stored', async () => {
+    await run();
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, 'src/app.ts'), later, later);
+    const s = await run();
+    assert.deepEqual([s.parsed, s.unchanged], [0, 3]);
+    assert.equal(service.repo().getFile('src/app.ts')!.lastModified, later.getTime());
+  });
+
+  it('files that become ignored, too large or binary leave the index', async () => {
+    await run();
+    write('.gitignore', 'cmd/\n');
+    write('src/app.ts', Buffer.from([0x61, 0x00, 0x62]));
+    const s = await run({ maxFileBytes: 1024 });
+    assert.deepEqual(s.files, 1);
+    assert.equal(s.skipped.binary, 1);
+    assert.deepEqual(names(), ['parse_config']);
+  });
+
+  it('--full re-reads every file', async () => {
+    await run();
+    const s = await run({ full: true });
+    assert.equal(s.unchanged, 3, 'same content: read, but nothing rewritten');
+    assert.equal(s.parsed, 0);
+  });
+
+  it('a cancelled run stops with CANCELLED and the next run completes', async () => {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cancel, 0, 1);
+    await assert.rejects(run({ cancel }), { code: 'CANCELLED' });
+    const s = await run();
+    assert.equal(s.files, 3);
+  });
+
+  it('throttles to a CPU share and refuses a share outside (0, 1]', async () => {
+    const s = await run({ cpuShare: 0.5 });
+    assert.equal(s.parsed, 3);
+    await assert.rejects(run({ full: true, cpuShare: 0 }), { code: 'INVALID_ARGUMENT' });
+  });
+});
