@@ -4,6 +4,7 @@
  */
 import type {
   BackupResult,
+  Fix,
   HealthReport,
   MigrationRunResult,
   MigrationStatus,
@@ -88,6 +89,7 @@ export interface ErrorJson {
   hint?: string;
   transient?: boolean;
   details?: Record<string, unknown>;
+  fix?: Fix;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';

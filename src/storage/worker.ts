@@ -144,7 +144,8 @@ async function open(args: OpenArgs, onProgress: ProgressListener): Promise<Resul
     );
   }
   service?.close();
-  const options = { ...args, migrate: false, logger, onProgress };
+  // The extension's open moves a damaged file aside and says so (the notice); nothing else does.
+  const options = { ...args, migrate: false, recover: true, logger, onProgress };
   delete options.nativeBinding;
   service = await mod.DatabaseService.open(options);
   const sqliteVersion = String(service.connection.prepare('SELECT sqlite_version()').pluck().get());
@@ -166,7 +167,7 @@ type Handler<M extends Method> = (
 const handlers: { [M in Method]: Handler<M> } = {
   open,
   status: () => need().status(),
-  migrate: (a, onProgress, cancel) => need().migrate({ ...a, onProgress, cancel }),
+  migrate: (a, onProgress, cancel) => need().migrateTo({ ...a, onProgress, cancel }),
   rollback: (a, onProgress, cancel) => need().rollback({ ...a, onProgress, cancel }),
   health: (a) => need().health(a),
   backup: (a, onProgress) => need().backup({ ...a, onProgress }),
