@@ -254,6 +254,11 @@ describe('Open and refusal policy', function () {
           '\n',
         ),
       });
+      // A file in rollback-journal mode (as the sqlite3 shell or a restored backup may leave it):
+      // a read must not switch it to WAL, which rewrites the header.
+      const raw = new Database(dbFile());
+      raw.pragma('journal_mode = DELETE');
+      raw.close();
       const before = readFileSync(dbFile());
       assert.equal(cli(['status']).code, 0);
       assert.equal(cli(['health']).code, 0);

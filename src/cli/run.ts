@@ -254,7 +254,8 @@ const commands: Record<string, Command> = {
         io.err('codeidx: restore cancelled; nothing was changed.\n');
         return 1;
       }
-      return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
+      // The user asked to replace the file: a damaged one is moved aside (kept) first, and said so.
+      return withService(serviceOptions(v, { migrate: false, recover: true }), io, async (s) => {
         const result = await s.restore(file!, { onProgress: io.progress });
         io.done();
         print(io, result, format.restore(result), v.json as boolean);
