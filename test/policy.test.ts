@@ -154,6 +154,9 @@ describe('Open and refusal policy', function () {
       assert.equal(new Set(refusals.map((e) => e.message)).size, 1, 'one message for all');
       assert.match(refusals[0]!.message, /newer than this build.*never writes/);
       assert.equal(n.migrationError?.message, refusals[0]!.message);
+      // A newer schema is no "lower target": it is refused, not offered as a rollback.
+      await rejectsWith(n.migrateTo(), 'DATABASE_NEWER');
+      await rejectsWith(n.migrateTo({ to: 1, confirmed: true }), 'DATABASE_NEWER');
       assert.deepEqual(n.connection.prepare('SELECT path FROM files').pluck().all(), ['src/a.ts']);
       closeAll();
       assert.deepEqual(readFileSync(dbFile()), before, 'the file is unchanged');

@@ -22,9 +22,13 @@ export interface TargetPlan {
 
 /**
  * Plans `migrate --to N` (default: the latest). A target below the current version is a
- * rollback, and asks like one; a version that does not exist is INVALID_ARGUMENT.
+ * rollback, and asks like one; a version that does not exist is INVALID_ARGUMENT, and a
+ * database newer than this build is DATABASE_NEWER.
  */
 export function planTarget(status: MigrationStatus, to?: number): TargetPlan {
+  // Every target is "down" from a newer schema; it is refused, never planned.
+  const newer = newerRefusal(status);
+  if (newer) throw newer;
   const from = status.currentVersion;
   const target = to ?? status.latestVersion;
   if (!Number.isInteger(target) || target < 0 || target > status.latestVersion) {

@@ -5,7 +5,7 @@ import { APPLICATION_ID, openConnection, probeFile, type Connection } from './co
 import { CodeidxError, toCodeidxError } from './errors.ts';
 import { CREATE, makeWritable, MIGRATE as MIGRATE_FIX, REPAIR, SET_BACKUP_KEY } from './fixes.ts';
 import { checkSearchIndex, optimizeSearchIndex, rebuildSearchIndex } from './fts.ts';
-import { checkHealth, fileSize } from './health.ts';
+import { checkHealth, countSearchIndex, fileSize } from './health.ts';
 import { importJsonLines } from './importer.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { defaultMigrationsDir, loadMigrations } from './migrations/loader.ts';
@@ -360,7 +360,7 @@ export class DatabaseService {
       db: this.db,
       path: this.path,
       manager: this.manager,
-      checkSearchIndex,
+      checkSearchIndex: (db) => this.checkIndex(db, writable.status === 'healthy'),
       lastBackup: this.lastBackup(),
       circuitState: this.resilience.state,
       full: o.full,
@@ -590,6 +590,22 @@ export class DatabaseService {
       hasFiles !== undefined &&
       this.db.prepare('SELECT EXISTS (SELECT 1 FROM files)').pluck().get() === 1
     );
+  }
+
+  /**
+   * The FTS5 integrity-check needs a writable connection, though it changes nothing. A read
+   * command's connection is read-only: when the user can write the file, the check runs on a
+   * short-lived second connection that keeps the journal mode; otherwise only the counts.
+   */
+  private checkIndex(db: Connection, canWrite: boolean): { ok: boolean; message: string } {
+    if (!db.readonly) return checkSearchIndex(db);
+    if (!canWrite) return countSearchIndex(db);
+    const checker = openConnection(this.path, { create: false, journalMode: 'keep' });
+    try {
+      return checkSearchIndex(checker);
+    } finally {
+      checker.close();
+    }
   }
 
   /** The `writable` health check: which files the user cannot write, and the chmod that fixes it. */
