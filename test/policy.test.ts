@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { DatabaseClient } from '../src/storage/client.ts';
 import { APPLICATION_ID } from '../src/storage/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import { planTarget, shouldAutoMigrate } from '../src/storage/policy.ts';
@@ -189,6 +190,38 @@ describe('Open and refusal policy', function () {
         assert.ok(drift, 'status lists the drift');
         assert.match(drift.message, /trigger "planted"/);
         closeAll();
+      }
+    });
+  });
+
+  describe('through the worker (the extension\u2019s way in)', () => {
+    // Ensure the extension gets the same rules: a lower target asks, a refusal brings its fix.
+    it('refuses a lower migrate target without confirmation, and sends the drift fix across', async () => {
+      const { client, opened } = await DatabaseClient.open({ workspace: ws });
+      try {
+        assert.equal(opened.status.currentVersion, 0);
+        await client.migrate();
+        await assert.rejects(client.migrate({ to: 1 }), (err: CodeidxError) => {
+          assert.equal(err.code, 'CONFIRMATION_REQUIRED');
+          assert.match(err.hint ?? '', /002 add_fts_index/);
+          return true;
+        });
+        assert.equal((await client.status()).currentVersion, 2, 'nothing was dropped');
+      } finally {
+        await client.close();
+      }
+      const raw = new Database(dbFile());
+      raw.exec('CREATE TRIGGER planted AFTER INSERT ON files BEGIN SELECT 1; END');
+      raw.close();
+      const again = await DatabaseClient.open({ workspace: ws });
+      try {
+        await assert.rejects(again.client.rebuildFts(), (err: CodeidxError) => {
+          assert.equal(err.code, 'SCHEMA_DRIFT');
+          assert.deepEqual(err.fix?.command, 'codeidx.repair');
+          return true;
+        });
+      } finally {
+        await again.client.close();
       }
     });
   });
