@@ -155,8 +155,8 @@ export class DatabaseService {
     } catch (err) {
       db?.close();
       const error = toCodeidxError(err, `Cannot open ${path}`);
-      if ((error.code !== 'CORRUPT' && error.code !== 'FOREIGN_DATABASE') || !options.recover)
-        throw error;
+      const movable = error.code === 'CORRUPT' || error.code === 'FOREIGN_DATABASE';
+      if (!movable || !options.recover || readOnly) throw error;
       const reason = error.code === 'CORRUPT' ? 'corrupt' : 'foreign';
       const movedTo = moveAside(path, reason);
       const message =
