@@ -228,16 +228,27 @@ describe('codeidx CLI', function () {
     assert.equal(cli(['health']).code, 0);
   });
 
-  it('moves a corrupt file aside on migrate and says where it went', () => {
+  it('refuses a corrupt file on every command but repair, which moves it aside and says where it went', () => {
     const file = dbFile();
     cli(['migrate']);
     writeFileSync(file, Buffer.alloc(8192, 7));
     const health = cli(['health', '--json']);
     assert.equal(health.code, 1);
     assert.equal(json<{ status: string }>(health).status, 'unhealthy');
-    const r = cli(['migrate']);
+    for (const args of [['migrate'], ['search', 'x'], ['rebuild-fts'], ['maintenance']]) {
+      const refused = cli(args);
+      assert.equal(refused.code, 1, args[0]);
+      assert.match(refused.stderr, /not an SQLite database.*left as it is.*Fix: `codeidx repair`/);
+    }
+    assert.deepEqual(
+      readdirSync(join(ws, '.vscode')).filter((f) => f.startsWith('codeidx.db.')),
+      [],
+      'nothing was moved',
+    );
+    const r = cli(['repair', '--yes']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /damaged; it was moved to .*codeidx\.db\.corrupt-/);
+    assert.match(r.stdout, /damaged; it was moved to .*codeidx\.db\.corrupt-/);
+    assert.doesNotMatch(r.stdout, /will be rebuilt/);
     const kept = readdirSync(join(ws, '.vscode')).filter(
       (f) => f.startsWith('codeidx.db.corrupt-') && !/-(wal|shm)$/.test(f),
     );

@@ -62,13 +62,15 @@ describe('DatabaseService', () => {
     assert.equal(s.health().status, 'healthy');
   });
 
-  it('moves a corrupt file aside (kept byte for byte) and creates a new one, saying where it went', async () => {
+  it('with recover (repair, the extension), moves a corrupt file aside (kept byte for byte) and creates a new one, saying where it went', async () => {
     const garbage = Buffer.from('this is not a database '.repeat(400));
     writeFileSync(join(ws, 'x'), '');
     const first = await open();
     first.close();
     writeFileSync(dbFile(), garbage);
-    const s = await open();
+    await rejectsWith(open(), 'CORRUPT');
+    assert.deepEqual(readFileSync(dbFile()), garbage, 'without recover the file is left alone');
+    const s = await open({ recover: true });
     assert.equal(s.notice?.reason, 'corrupt');
     assert.match(s.notice!.message, /moved to .*codeidx\.db\.corrupt-/);
     assert.deepEqual(readFileSync(s.notice!.movedTo), garbage);
@@ -107,7 +109,9 @@ describe('DatabaseService', () => {
       'FOREIGN_DATABASE',
     );
     assert.deepEqual(readFileSync(foreign), before, 'left alone');
-    const s = await open({ dbPath: foreign });
+    await rejectsWith(DatabaseService.open({ dbPath: foreign }), 'FOREIGN_DATABASE');
+    assert.deepEqual(readFileSync(foreign), before, 'recover is off by default');
+    const s = await open({ dbPath: foreign, recover: true });
     assert.equal(s.notice?.reason, 'foreign');
     const kept = new Database(s.notice!.movedTo, { readonly: true });
     assert.equal(kept.prepare('SELECT name FROM customers').pluck().get(), 'Ada');

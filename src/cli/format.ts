@@ -104,28 +104,10 @@ export function health(h: HealthReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The report of a file that could not be opened at all. */
-export function unopenableReport(path: string, error: CodeidxError): HealthReport {
-  return {
-    status: 'unhealthy',
-    path,
-    checks: [
-      {
-        name: 'open',
-        status: 'unhealthy',
-        message: error.message,
-        fix: {
-          cli: 'codeidx repair',
-          command: 'codeidx.repair',
-          title: 'Repair (move aside and rebuild)',
-        },
-      },
-    ],
-    schemaVersion: 0,
-    latestVersion: 0,
-    sizeBytes: 0,
-    checkedAt: new Date().toISOString(),
-  };
+/** An error on one line: what happened, what to do, and the command that does it. */
+export function errorLine(error: CodeidxError): string {
+  const fix = error.fix ? ` Fix: \`${error.fix.cli}\`` : '';
+  return p(`${error.userMessage}${fix}`.replace(/\s*\n\s*/g, ' '));
 }
 
 export function backup(b: BackupResult): string {

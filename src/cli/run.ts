@@ -2,6 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
+import type { TargetPlan } from '../storage/policy.ts';
 import { DatabaseService, resolveDatabasePath, type ServiceOptions } from '../storage/service.ts';
 import { printable, printableLines } from '../storage/text.ts';
 import type { ProgressEvent } from '../storage/types.ts';
@@ -71,9 +72,42 @@ function parseVersion(text: string | undefined, flag: string): number | undefine
   return Number(text);
 }
 
+/** A count option (`--limit`, `--batch-size`): a whole number of at least 1. */
+function parseCount(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
+    throw new UsageError(
+      `${flag} takes a whole number of at least 1, e.g. ${flag} 20 (got "${text}").`,
+    );
+  return Number(text);
+}
+
+/** The core's plan for a target version; a version that does not exist is a usage error. */
+function planOf(s: DatabaseService, to: number | undefined): TargetPlan {
+  try {
+    return s.planTarget(to);
+  } catch (err) {
+    const error = toCodeidxError(err);
+    if (error.code === 'INVALID_ARGUMENT') throw new UsageError(error.userMessage);
+    throw error;
+  }
+}
+
 function print(io: Io, json: unknown, human: string, asJson: boolean | undefined): void {
   // JSON keeps the exact text; human output never lets data drive the terminal.
   io.out(asJson ? `${JSON.stringify(json, null, 2)}\n` : printableLines(human));
+}
+
+/** Asks the core's question for going down a version (with what it removes and the backup). */
+function confirmPlan(
+  s: DatabaseService,
+  plan: TargetPlan,
+  yes: boolean | undefined,
+): Promise<boolean> {
+  return confirm(
+    `${plan.confirm!.question} ${plan.confirm!.detail} Database: ${s.path}. A backup is taken first.`,
+    yes,
+  );
 }
 
 /** Asks on the terminal; without one, the caller must pass --yes. */
@@ -97,18 +131,31 @@ async function confirm(
 
 const commands: Record<string, Command> = {
   migrate: {
-    summary: 'Apply pending migrations (or up/down to --to N) and show the status.',
-    usage: `codeidx migrate ${TARGET_USAGE} [--to N] [--dry-run] [--json]`,
-    options: { ...TARGET, ...JSON_FLAG, to: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    summary:
+      'Apply pending migrations, or move to --to N (below the current version it asks, as rollback does).',
+    usage: `codeidx migrate ${TARGET_USAGE} [--to N] [--dry-run] [--yes] [--json]`,
+    options: {
+      ...TARGET,
+      ...JSON_FLAG,
+      to: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     async run(v, _p, io) {
       const to = parseVersion(v.to as string | undefined, '--to');
       return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
-        const current = s.status().currentVersion;
+        const plan = planOf(s, to);
         const dryRun = Boolean(v['dry-run']);
-        const result =
-          to !== undefined && to < current
-            ? await s.rollback({ to, onProgress: io.progress })
-            : await s.migrate({ to, dryRun, onProgress: io.progress });
+        if (plan.confirm && !dryRun && !(await confirmPlan(s, plan, v.yes as boolean))) {
+          io.err('codeidx: migrate cancelled; nothing was changed.\n');
+          return 1;
+        }
+        const result = await s.migrateTo({
+          to,
+          dryRun,
+          confirmed: true,
+          onProgress: io.progress,
+        });
         io.done();
         const status = s.status();
         print(
@@ -127,7 +174,7 @@ const commands: Record<string, Command> = {
     usage: `codeidx status ${TARGET_USAGE} [--json]`,
     options: { ...TARGET, ...JSON_FLAG },
     async run(v, _p, io) {
-      return withService(serviceOptions(v, { migrate: false, recover: false }), io, async (s) => {
+      return withService(serviceOptions(v, { readOnly: true }), io, async (s) => {
         const status = s.status();
         print(io, { path: s.path, ...status }, format.status(s.path, status), v.json as boolean);
         return 0;
@@ -150,20 +197,12 @@ const commands: Record<string, Command> = {
           'rollback needs --to N (the version to end at; 0 removes everything).',
         );
       return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
-        const plan = s.status();
-        if (to >= plan.currentVersion) {
-          io.out(`Nothing to roll back: the database is at version ${plan.currentVersion}.\n`);
+        const plan = planOf(s, to);
+        if (plan.direction !== 'down') {
+          io.out(`Nothing to roll back: the database is at version ${plan.fromVersion}.\n`);
           return 0;
         }
-        const removes = plan.applied
-          .filter((r) => r.version > to)
-          .map((r) => `${r.version} ${r.name}`);
-        if (
-          !(await confirm(
-            `Roll back ${removes.join(', ')} in ${s.path}? A backup is taken first.`,
-            v.yes as boolean,
-          ))
-        ) {
+        if (!(await confirmPlan(s, plan, v.yes as boolean))) {
           io.err('codeidx: rollback cancelled; nothing was changed.\n');
           return 1;
         }
@@ -189,7 +228,7 @@ const commands: Record<string, Command> = {
       encrypt: { type: 'boolean' },
     },
     async run(v, _p, io) {
-      return withService(serviceOptions(v, { migrate: false, recover: false }), io, async (s) => {
+      return withService(serviceOptions(v, { readOnly: true }), io, async (s) => {
         const result = await s.backup({
           out: v.out as string | undefined,
           encrypt: Boolean(v.encrypt),
@@ -217,7 +256,8 @@ const commands: Record<string, Command> = {
         io.err('codeidx: restore cancelled; nothing was changed.\n');
         return 1;
       }
-      return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
+      // The user asked to replace the file: a damaged one is moved aside (kept) first, and said so.
+      return withService(serviceOptions(v, { migrate: false, recover: true }), io, async (s) => {
         const result = await s.restore(file!, { onProgress: io.progress });
         io.done();
         print(io, result, format.restore(result), v.json as boolean);
@@ -231,15 +271,7 @@ const commands: Record<string, Command> = {
     usage: `codeidx health ${TARGET_USAGE} [--full] [--json]`,
     options: { ...TARGET, ...JSON_FLAG, full: { type: 'boolean' } },
     async run(v, _p, io) {
-      const options = serviceOptions(v, { migrate: false, recover: false });
-      let report;
-      try {
-        report = await withService(options, io, async (s) => s.health({ full: Boolean(v.full) }));
-      } catch (err) {
-        const error = toCodeidxError(err);
-        if (error.code !== 'CORRUPT' && error.code !== 'FOREIGN_DATABASE') throw err;
-        report = format.unopenableReport(resolveDatabasePath(options), error);
-      }
+      const report = await DatabaseService.healthOf(serviceOptions(v), { full: Boolean(v.full) });
       print(io, report, format.health(report), v.json as boolean);
       return report.status === 'healthy' ? 0 : 1;
     },
@@ -281,21 +313,11 @@ const commands: Record<string, Command> = {
         io.err('codeidx: repair cancelled; nothing was changed.\n');
         return 1;
       }
-      return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
-        if (s.notice) {
-          await s.migrate();
-          const result = {
-            action: 'moved-aside',
-            movedTo: s.notice.movedTo,
-            message: s.notice.message,
-          };
-          print(io, result, `${result.message}\n`, v.json as boolean);
-          return 0;
-        }
-        const result = await s.repair({ acceptChecksums: Boolean(v['accept-checksums']) });
-        print(io, result, `${result.message}\n`, v.json as boolean);
-        return 0;
+      const result = await DatabaseService.repairFile(serviceOptions(v), {
+        acceptChecksums: Boolean(v['accept-checksums']),
       });
+      print(io, result, `${result.message}\n`, v.json as boolean);
+      return 0;
     },
   },
   maintenance: {
@@ -329,8 +351,7 @@ const commands: Record<string, Command> = {
     },
     positionals: 1,
     async run(v, [file], io) {
-      const batchSize = parseVersion(v['batch-size'] as string | undefined, '--batch-size');
-      if (batchSize === 0) throw new UsageError('--batch-size must be at least 1.');
+      const batchSize = parseCount(v['batch-size'] as string | undefined, '--batch-size');
       if (file !== '-' && !existsSync(file!)) {
         throw new CodeidxError('INVALID_ARGUMENT', `No such file: ${file}.`, {
           hint: 'Give a JSON lines file, or - to read stdin.',
@@ -355,8 +376,8 @@ const commands: Record<string, Command> = {
     options: { ...TARGET, ...JSON_FLAG, limit: { type: 'string', short: 'n' } },
     positionals: 1,
     async run(v, [text], io) {
-      const limit = parseVersion(v.limit as string | undefined, '--limit');
-      return withService(serviceOptions(v, { migrate: false }), io, async (s) => {
+      const limit = parseCount(v.limit as string | undefined, '--limit');
+      return withService(serviceOptions(v, { readOnly: true }), io, async (s) => {
         const results = s.search(text!, limit !== undefined ? { limit } : {});
         print(io, results, format.searchResults(results), v.json as boolean);
         return 0;
@@ -453,9 +474,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const error = err instanceof CodeidxError ? err : toCodeidxError(err);
-    process.stderr.write(
-      `codeidx ${name}: ${printable(error.userMessage.replace(/\s*\n\s*/g, ' '))}\n`,
-    );
+    process.stderr.write(`codeidx ${name}: ${format.errorLine(error)}\n`);
     if (process.env.CODEIDX_LOG === 'debug' && error.stack)
       process.stderr.write(`${error.stack}\n`);
     return 1;

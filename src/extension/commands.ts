@@ -6,12 +6,14 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
+import { planTarget, type TargetPlan } from '../storage/policy.ts';
 import { backupDirOf } from './config.ts';
 import { SECRET_BACKUP_KEY, type Codeidx } from './extension.ts';
 import type { FolderDatabase } from './folder.ts';
 import { addToGitignore } from './gitignore.ts';
 import { showFailure } from './notify.ts';
 import { formatBytes, healthMarkdown, migrationStatusMarkdown } from './reports.ts';
+import type { MigrationRunResult } from '../storage/types.ts';
 
 export interface CommandOptions {
   /** The workspace folder (a Uri or its path); asked for in a multi-root workspace. */
@@ -111,6 +113,36 @@ async function guarded<T>(
   }
 }
 
+/** Going down a version: the core's question and what it removes, a modal yes, then the run. */
+async function rollBack(
+  db: FolderDatabase,
+  plan: TargetPlan,
+  o: CommandOptions,
+): Promise<MigrationRunResult | undefined> {
+  return guarded(db, 'Rollback', async () => {
+    const backupNote = db.settings.backupBeforeMigration
+      ? `If it holds data, a verified backup is taken first, into ${backupDirOf(db.settings)} (codeidx.backup.keep: ${db.settings.backupKeep}).`
+      : 'Automatic backups are off (codeidx.backup.beforeMigration): no backup is taken.';
+    const ok = await confirm(
+      o,
+      `${db.name}: ${plan.confirm!.question}`,
+      `${plan.confirm!.detail} ${backupNote}`,
+      'Roll Back',
+    );
+    if (!ok) return undefined;
+    const client = db.need();
+    const result = await db.withProgress(
+      'Rolling back',
+      (c) => client.rollback({ to: plan.toVersion }, c),
+      o,
+    );
+    void vscode.window.showInformationMessage(
+      `CodeIdx (${db.name}): rolled back to version ${result.toVersion} in ${Math.round(result.totalMs)} ms.${result.backup ? ` Backup: ${result.backup}` : ''}`,
+    );
+    return result;
+  });
+}
+
 export function registerCommands(ext: Codeidx): vscode.Disposable[] {
   const reg = (id: string, fn: (o: CommandOptions) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, (arg: unknown) => fn(options(arg)));
@@ -134,6 +166,14 @@ export function registerCommands(ext: Codeidx): vscode.Disposable[] {
     reg('codeidx.migrate', async (o) => {
       const db = await pickFolder(ext, o);
       if (!db) return undefined;
+      if (o.target !== undefined) {
+        // The core's rule: a target below the current version is a rollback and asks first.
+        const plan = await guarded(db, 'Migrate', async () =>
+          planTarget(await db.need().status(), o.target),
+        );
+        if (!plan) return undefined;
+        if (plan.direction === 'down') return rollBack(db, plan, o);
+      }
       const result = await db.migrate(o.target, { signal: o.signal });
       if (result && result.steps.length === 0)
         void vscode.window.showInformationMessage(
@@ -145,64 +185,46 @@ export function registerCommands(ext: Codeidx): vscode.Disposable[] {
     reg('codeidx.rollback', async (o) => {
       const db = await pickFolder(ext, o);
       if (!db) return undefined;
-      return guarded(db, 'Rollback', async () => {
-        const client = db.need();
-        const status = await client.status();
-        if (status.currentVersion === 0) {
-          void vscode.window.showInformationMessage(
-            `CodeIdx (${db.name}): the database is at version 0; there is nothing to roll back.`,
-          );
-          return undefined;
-        }
-        const removes = (to: number): string =>
-          status.applied
-            .filter((m) => m.version > to)
-            .sort((a, b) => b.version - a.version)
-            .map((m) => `${String(m.version).padStart(3, '0')} ${m.name}`)
-            .join(', ');
-        let target = o.target;
-        if (target === undefined) {
-          const items = [];
-          for (let v = status.currentVersion - 1; v >= 0; v--)
-            items.push({
-              label: v === 0 ? 'Version 0 (empty database)' : `Version ${v}`,
-              description: `removes ${removes(v)}`,
-              version: v,
-            });
-          const pick = await vscode.window.showQuickPick(items, {
-            title: `Roll back ${db.name} from version ${status.currentVersion} to…`,
-            placeHolder: 'The target version; every migration above it is undone',
+      const status = await guarded(db, 'Rollback', () => db.need().status());
+      if (!status) return undefined;
+      if (status.currentVersion === 0) {
+        void vscode.window.showInformationMessage(
+          `CodeIdx (${db.name}): the database is at version 0; there is nothing to roll back.`,
+        );
+        return undefined;
+      }
+      let target = o.target;
+      if (target === undefined) {
+        const items = [];
+        for (let v = status.currentVersion - 1; v >= 0; v--)
+          items.push({
+            label: v === 0 ? 'Version 0 (empty database)' : `Version ${v}`,
+            description: `removes ${planTarget(status, v)
+              .steps.map((m) => `${String(m.version).padStart(3, '0')} ${m.name}`)
+              .join(', ')}`,
+            version: v,
           });
-          if (!pick) return undefined;
-          target = pick.version;
-        }
-        if (!Number.isInteger(target) || target < 0 || target >= status.currentVersion) {
+        const pick = await vscode.window.showQuickPick(items, {
+          title: `Roll back ${db.name} from version ${status.currentVersion} to…`,
+          placeHolder: 'The target version; every migration above it is undone',
+        });
+        if (!pick) return undefined;
+        target = pick.version;
+      }
+      const to = target;
+      const plan = await guarded(db, 'Rollback', async () => {
+        const p = planTarget(status, to);
+        if (p.direction !== 'down') {
           throw new CodeidxError(
             'INVALID_ARGUMENT',
-            `Cannot roll back from version ${status.currentVersion} to ${target}.`,
-            {
-              hint: `Pick a version from 0 to ${status.currentVersion - 1}.`,
-            },
+            `Cannot roll back from version ${status.currentVersion} to ${to}.`,
+            { hint: `Pick a version from 0 to ${status.currentVersion - 1}.` },
           );
         }
-        const backupDir = backupDirOf(db.settings);
-        const backupNote = db.settings.backupBeforeMigration
-          ? `If it holds data, a verified backup is taken first, into ${backupDir} (codeidx.backup.keep: ${db.settings.backupKeep}).`
-          : 'Automatic backups are off (codeidx.backup.beforeMigration): no backup is taken.';
-        const ok = await confirm(
-          o,
-          `Roll back ${db.name} from version ${status.currentVersion} to ${target}?`,
-          `This removes ${removes(target)}. ${backupNote}`,
-          'Roll Back',
-        );
-        if (!ok) return undefined;
-        const to = target;
-        const result = await db.withProgress('Rolling back', (c) => client.rollback({ to }, c), o);
-        void vscode.window.showInformationMessage(
-          `CodeIdx (${db.name}): rolled back to version ${result.toVersion} in ${Math.round(result.totalMs)} ms.${result.backup ? ` Backup: ${result.backup}` : ''}`,
-        );
-        return result;
+        return p;
       });
+      if (!plan) return undefined;
+      return rollBack(db, plan, o);
     }),
 
     reg('codeidx.rebuildFts', async (o) => {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { DatabaseClient, type CallOptions } from '../storage/client.ts';
 import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
 import type { Logger } from '../storage/log.ts';
+import { newerRefusal, shouldAutoMigrate } from '../storage/policy.ts';
 import type { DatabaseInfo, OpenResult } from '../storage/protocol.ts';
 import type { HealthReport, MigrationRunResult, ProgressEvent } from '../storage/types.ts';
 import { folderSettings, poolSettings, type FolderSettings } from './config.ts';
@@ -83,6 +84,8 @@ export class FolderDatabase implements vscode.Disposable {
     try {
       const { client, opened } = await DatabaseClient.open(
         {
+          // With the folder given, a default path that a symlink leads outside it is refused.
+          workspace: this.folder.uri.fsPath,
           dbPath: this.settings.databasePath,
           autoBackup: this.settings.backupBeforeMigration,
           backupKeep: this.settings.backupKeep,
@@ -124,21 +127,12 @@ export class FolderDatabase implements vscode.Disposable {
     if (opened.created && this.settings.offerGitignore) {
       void offerGitignore(this, this.host.context, this.host.logger);
     }
-    const newer = opened.status.problems.find((p) => p.kind === 'database-newer');
+    const newer = newerRefusal(opened.status);
     if (newer) {
-      this.fail(
-        new CodeidxError('DATABASE_NEWER', newer.message, {
-          hint: 'Update the CodeIdx extension; the database was left unchanged.',
-        }),
-        'open',
-      );
+      this.fail(newer, 'open');
       return;
     }
-    if (
-      opened.status.pending.length &&
-      opened.status.problems.length === 0 &&
-      this.settings.autoMigrate
-    ) {
+    if (shouldAutoMigrate(opened.status, this.settings.autoMigrate)) {
       await this.migrate();
     } else {
       await this.refresh();

@@ -29,7 +29,11 @@ export async function showFailure(
   }
   const actions = ['Show Log', 'Open Health Report'];
   if (db.client && !db.client.closed) actions.splice(1, 0, 'Restore Backup');
+  // The core's structured fix comes first: its button runs the command that does it.
+  const fix = error.fix?.command ? error.fix : undefined;
+  if (fix) actions.unshift(fix.title);
   const pick = await vscode.window.showErrorMessage(text, ...actions);
+  if (fix && pick === fix.title) await vscode.commands.executeCommand(fix.command!, { folder });
   if (pick === 'Show Log') await vscode.commands.executeCommand('codeidx.showLog');
   if (pick === 'Restore Backup')
     await vscode.commands.executeCommand('codeidx.restore', { folder });

@@ -17,6 +17,11 @@ export interface OpenConnectionOptions {
   busyTimeoutMs?: number;
   /** Create the file (mode 0600) and its folder when missing; default true unless readonly. */
   create?: boolean;
+  /**
+   * 'keep' leaves the journal mode as the file has it (a check that must not change the file);
+   * default 'wal' switches a writable connection to WAL.
+   */
+  journalMode?: 'wal' | 'keep';
 }
 
 /**
@@ -51,7 +56,7 @@ export function openConnection(path: string, options: OpenConnectionOptions = {}
     // trusted_schema first: nothing read from the schema may call a function before it is off.
     db.pragma('trusted_schema = OFF');
     db.pragma('foreign_keys = ON');
-    if (!readonly) {
+    if (!readonly && options.journalMode !== 'keep') {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') {
         throw new CodeidxError(

@@ -1,3 +1,6 @@
+import { REPAIR } from './fixes.ts';
+import type { Fix } from './types.ts';
+
 /**
  * One error class for everything the storage core refuses or fails at. `code` is stable
  * (documented in the README), `transient` tells the retry policy whether trying again can help,
@@ -25,6 +28,8 @@ export type ErrorCode =
   | 'QUEUE_FULL' // too many requests are waiting for the database workers
   | 'TIMEOUT' // a request took longer than its time limit; its worker was replaced
   | 'WORKER_EXITED' // a database worker stopped while running a write; SQLite rolled it back
+  | 'NO_DATABASE' // a read-only command found no database (it never creates one)
+  | 'CONFIRMATION_REQUIRED' // going down a version removes data and needs the user's yes
   | 'INTERNAL';
 
 export interface CodeidxErrorOptions {
@@ -32,6 +37,8 @@ export interface CodeidxErrorOptions {
   transient?: boolean;
   cause?: unknown;
   details?: Record<string, unknown>;
+  /** The command that fixes it, rendered by each adapter (a CLI line, a VS Code button). */
+  fix?: Fix;
 }
 
 export class CodeidxError extends Error {
@@ -39,6 +46,7 @@ export class CodeidxError extends Error {
   readonly hint: string | undefined;
   readonly transient: boolean;
   readonly details: Record<string, unknown>;
+  readonly fix: Fix | undefined;
 
   constructor(code: ErrorCode, message: string, options: CodeidxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -47,6 +55,7 @@ export class CodeidxError extends Error {
     this.hint = options.hint;
     this.transient = options.transient ?? false;
     this.details = options.details ?? {};
+    this.fix = options.fix;
   }
 
   /** The message and the hint on one line, as a CLI or a notification shows it. */
@@ -61,12 +70,16 @@ export class CodeidxError extends Error {
       hint: this.hint,
       transient: this.transient,
       details: this.details,
+      ...(this.fix ? { fix: this.fix } : {}),
     };
   }
 }
 
 /** SQLite result codes (primary or extended, as better-sqlite3 reports them in `err.code`). */
-const SQLITE_CODES: Record<string, { code: ErrorCode; transient: boolean; hint: string }> = {
+const SQLITE_CODES: Record<
+  string,
+  { code: ErrorCode; transient: boolean; hint: string; fix?: Fix }
+> = {
   SQLITE_BUSY: {
     code: 'BUSY',
     transient: true,
@@ -80,12 +93,14 @@ const SQLITE_CODES: Record<string, { code: ErrorCode; transient: boolean; hint: 
   SQLITE_CORRUPT: {
     code: 'CORRUPT',
     transient: false,
-    hint: 'Run `codeidx repair` (or "CodeIdx: Check Health" in VS Code) to move it aside and rebuild.',
+    hint: 'Repair moves it aside (it is kept) and creates a new one.',
+    fix: REPAIR,
   },
   SQLITE_NOTADB: {
     code: 'CORRUPT',
     transient: false,
-    hint: 'The file is not an SQLite database. Run `codeidx repair` to move it aside and create a new one.',
+    hint: 'The file is not an SQLite database. Repair moves it aside (it is kept) and creates a new one.',
+    fix: REPAIR,
   },
   SQLITE_FULL: {
     code: 'DISK_FULL',
@@ -133,6 +148,7 @@ export function toCodeidxError(err: unknown, context?: string): CodeidxError {
       return new CodeidxError(known.code, message, {
         hint: known.hint,
         transient: known.transient,
+        fix: known.fix,
         cause: err,
         details: { sqliteCode: sqlite },
       });

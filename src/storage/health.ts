@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Connection } from './connection.ts';
 import type { MigrationManager } from './migrations/manager.ts';
 import { describeDrift, type SchemaDrift } from './migrations/schema.ts';
+import { ACCEPT_CHECKSUMS, BACKUP, MIGRATE, REBUILD_FTS as REBUILD, REPAIR } from './fixes.ts';
 import type { HealthCheck, HealthReport, HealthState } from './types.ts';
 
 export interface HealthInputs {
@@ -18,24 +19,9 @@ export interface HealthInputs {
   full?: boolean;
   /** The schema drift the caller found (findSchemaDrift), undefined when the schema matches. */
   drift: SchemaDrift | undefined;
+  /** Whether the user can write the files (the caller's access check), first in the report. */
+  writable?: HealthCheck;
 }
-
-const REPAIR = {
-  cli: 'codeidx repair',
-  command: 'codeidx.repair',
-  title: 'Repair (move aside and rebuild)',
-};
-const MIGRATE = {
-  cli: 'codeidx migrate',
-  command: 'codeidx.migrate',
-  title: 'Run pending migrations',
-};
-const REBUILD = {
-  cli: 'codeidx rebuild-fts',
-  command: 'codeidx.rebuildFts',
-  title: 'Rebuild the full-text index',
-};
-const BACKUP = { cli: 'codeidx backup', command: 'codeidx.backup', title: 'Back up now' };
 
 function rowsText(rows: unknown[]): string {
   return rows
@@ -54,6 +40,7 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
   const add = (check: HealthCheck): void => {
     checks.push(check);
   };
+  if (inputs.writable) add(inputs.writable);
 
   const integrity = db.pragma(inputs.full ? 'integrity_check' : 'quick_check', {
     simple: false,
@@ -116,11 +103,7 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
           status: 'unhealthy',
           message: checksumProblems.map((p) => p.message).join(' '),
           fix: checksumProblems.every((p) => p.kind === 'checksum-mismatch')
-            ? {
-                cli: 'codeidx repair --accept-checksums',
-                command: 'codeidx.repair',
-                title: 'Accept the new checksums',
-              }
+            ? ACCEPT_CHECKSUMS
             : REPAIR,
         },
   );
@@ -186,6 +169,21 @@ export function checkHealth(inputs: HealthInputs): HealthReport {
     ...(inputs.lastBackup ? { lastBackup: inputs.lastBackup } : {}),
     checkedAt: new Date().toISOString(),
   };
+}
+
+/**
+ * The part of the index check a read-only file allows: one index row per file. FTS5's
+ * integrity-check is an INSERT, and its "readonly" failure would say nothing about the index.
+ */
+export function countSearchIndex(db: Connection): { ok: boolean; message: string } {
+  const files = Number(db.prepare('SELECT count(*) FROM files').pluck().get());
+  const rows = Number(db.prepare('SELECT count(*) FROM search_index').pluck().get());
+  return rows === files
+    ? {
+        ok: true,
+        message: `Full-text index has a row for each of the ${files} files (its integrity check needs write access).`,
+      }
+    : { ok: false, message: `The full-text index has ${rows} rows for ${files} files.` };
 }
 
 /** Unhealthy beats degraded beats healthy. */

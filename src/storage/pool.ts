@@ -40,6 +40,7 @@ export function errorFromJson(json: ErrorJson): CodeidxError {
     hint: json.hint,
     transient: json.transient,
     details: json.details,
+    fix: json.fix,
   });
 }
 

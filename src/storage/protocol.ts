@@ -8,6 +8,7 @@
 import type {
   BackupResult,
   DefinitionRow,
+  Fix,
   HealthReport,
   MigrationRunResult,
   MigrationStatus,
@@ -135,6 +136,7 @@ export interface ErrorJson {
   hint?: string;
   transient?: boolean;
   details?: Record<string, unknown>;
+  fix?: Fix;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';

@@ -104,6 +104,18 @@ export type CancelFlag = Int32Array;
 
 export type HealthState = 'healthy' | 'degraded' | 'unhealthy';
 
+/**
+ * What fixes a finding or a refusal: the CLI command line and the matching VS Code command id,
+ * with a title for a button. Each adapter renders it its own way; the core never names a UI.
+ */
+export interface Fix {
+  /** A command line, e.g. `codeidx repair`, or a shell command such as `chmod u+w FILE`. */
+  cli: string;
+  /** The VS Code command that does the same, when there is one. */
+  command?: string;
+  title: string;
+}
+
 export interface HealthCheck {
   name:
     | 'integrity'
@@ -114,11 +126,12 @@ export interface HealthCheck {
     | 'schema-objects'
     | 'backup-age'
     | 'circuit'
+    | 'writable'
     | 'open';
   status: HealthState;
   message: string;
   /** What fixes it: a CLI command and the matching VS Code command id. */
-  fix?: { cli: string; command?: string; title: string };
+  fix?: Fix;
 }
 
 export interface HealthReport {

@@ -167,7 +167,14 @@ async function open(args: OpenArgs, onProgress: ProgressListener): Promise<Resul
   const { walTruncateBytes: wal, ...rest } = args;
   delete rest.nativeBinding;
   walTruncateBytes = wal ?? 0;
-  service = await mod.DatabaseService.open({ ...rest, migrate: false, logger, onProgress });
+  // The extension's open moves a damaged file aside and says so (the notice); nothing else does.
+  service = await mod.DatabaseService.open({
+    ...rest,
+    migrate: false,
+    recover: true,
+    logger,
+    onProgress,
+  });
   const sqliteVersion = String(service.connection.prepare('SELECT sqlite_version()').pluck().get());
   return {
     path: service.path,
@@ -222,7 +229,7 @@ type Handlers<K extends Method> = { [M in K]: Handler<M> };
 const writerHandlers: Handlers<Method> = {
   open,
   status: () => need().status(),
-  migrate: (a, onProgress, cancel) => need().migrate({ ...a, onProgress, cancel }),
+  migrate: (a, onProgress, cancel) => need().migrateTo({ ...a, onProgress, cancel }),
   rollback: (a, onProgress, cancel) => need().rollback({ ...a, onProgress, cancel }),
   health: (a) => need().health(a),
   backup: (a, onProgress) => need().backup({ ...a, onProgress }),

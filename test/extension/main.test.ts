@@ -168,6 +168,14 @@ export function mainSuite(): void {
       assert.equal(status.currentVersion, 2);
     });
 
+    // Ensure Migrate to a version below the current one asks, as Roll Back does.
+    it('Run Pending Migrations to a lower target asks first; declined, nothing changes', async () => {
+      const result = await run('codeidx.migrate', { ...folder, target: 1, confirm: false });
+      assert.equal(result, undefined);
+      const status = await run<MigrationStatus>('codeidx.showMigrationStatus', folder);
+      assert.equal(status.currentVersion, 2);
+    });
+
     // Ensure a confirmed rollback backs up first, lands on the target, and the item turns degraded.
     it('Roll Back Migrations... rolls back after a backup; the item turns degraded', async () => {
       const result = await run<MigrationRunResult>('codeidx.rollback', {
@@ -307,7 +315,7 @@ export function mainSuite(): void {
           'the newer database to be reported',
         );
         assert.equal(state.error?.code, 'DATABASE_NEWER');
-        assert.match(state.error!.hint ?? '', /Update the CodeIdx extension/);
+        assert.match(state.error!.hint ?? '', /Update codeidx \(the extension/);
         const check = new Database(file, { readonly: true });
         assert.equal(check.pragma('user_version', { simple: true }), 3, 'not migrated down');
         check.close();

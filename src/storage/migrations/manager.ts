@@ -1,6 +1,7 @@
 import { APPLICATION_ID, throwIfCancelled, type Connection } from '../connection.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { newerRefusal } from '../policy.ts';
 import type {
   CancelFlag,
   Migration,
@@ -24,6 +25,12 @@ export interface RunOptions {
   dryRun?: boolean;
   onProgress?: ProgressListener;
   cancel?: CancelFlag;
+  /**
+   * Called inside the write transaction, after the version was read under the lock and only
+   * when there are steps to run: the place for the pre-run backup, so that of several
+   * processes migrating at once only the one that really migrates takes it.
+   */
+  beforeSteps?: (plan: readonly MigrationPlanStep[], fromVersion: number) => void;
 }
 
 interface Snapshot {
@@ -176,6 +183,7 @@ export class MigrationManager {
         const from = snapshot.version;
         this.refuseOnProblems(snapshot, direction);
         const plan = this.plan(from, direction === 'up' ? Math.max(from, to) : Math.min(from, to));
+        if (plan.length) options.beforeSteps?.(plan, from);
         plan.forEach((step, index) => {
           current = step;
           throwIfCancelled(options.cancel, 'The migration run');
@@ -244,7 +252,8 @@ export class MigrationManager {
             );
           }
           this.db.pragma(`user_version = ${target}`);
-          this.db.pragma(`application_id = ${target === 0 ? 0 : APPLICATION_ID}`);
+          // Version 0 is still codeidx's file: the mark stays, so the next open does not call it foreign.
+          this.db.pragma(`application_id = ${APPLICATION_ID}`);
         }
         this.db.exec('COMMIT');
         return {
@@ -395,14 +404,11 @@ export class MigrationManager {
 
   private refuseOnProblems(snapshot: Snapshot, direction: 'up' | 'down'): void {
     const problems = this.problems(snapshot);
-    const newer = problems.find((p) => p.kind === 'database-newer');
-    const first = newer ?? problems[0];
+    const newer = newerRefusal({ problems });
+    if (newer) throw newer;
+    const first = problems[0];
     if (!first) return;
-    const code = newer
-      ? 'DATABASE_NEWER'
-      : first.kind === 'checksum-mismatch'
-        ? 'CHECKSUM_MISMATCH'
-        : 'SCHEMA_DRIFT';
+    const code = first.kind === 'checksum-mismatch' ? 'CHECKSUM_MISMATCH' : 'SCHEMA_DRIFT';
     throw new CodeidxError(
       code,
       `Refusing to ${direction === 'up' ? 'migrate' : 'roll back'}: ${first.message}`,
