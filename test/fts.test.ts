@@ -139,7 +139,7 @@ describe('full-text index document', () => {
     assert.ok(statements.length >= 13, `found ${statements.length} statements`);
     for (const [name, sql] of statements) {
       if (name === 'stats') continue; // count(*) of whole tables: a scan by definition
-      const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5 };
+      const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5, id: 1 };
       const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const count = (sql.match(/\?/g) ?? []).length;
       const rows = (sql.includes('@') ? stmt.all(params) : stmt.all(...Array(count).fill(1))) as {

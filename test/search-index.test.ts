@@ -32,6 +32,10 @@ describe('schema and full-text index', () => {
     manager.migrate({ to: 1 });
     before.push(schema());
     manager.migrate({ to: 2 });
+    before.push(schema());
+    manager.migrate({ to: 3 });
+    manager.rollback({ to: 2 });
+    assert.deepEqual(schema(), before[2]);
     manager.rollback({ to: 1 });
     assert.deepEqual(schema(), before[1]);
     manager.rollback({ to: 0 });
@@ -267,7 +271,7 @@ describe('schema and full-text index', () => {
     assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 2500);
     const batches: number[] = [];
     manager.migrate({ onProgress: (e) => e.phase === 'populate' && batches.push(e.done!) });
-    assert.deepEqual(batches, [2000, 2500]);
+    assert.deepEqual(batches, [2000, 2500, 2000, 2500], '002 populates, then 003 re-indexes');
     assert.deepEqual(indexed(db), expected(db));
     assert.deepEqual(
       new Repository(db).search('widget2499').map((r) => r.path),
