@@ -65,8 +65,8 @@ describe('codeidx CLI', function () {
   it('migrate creates .vscode/codeidx.db (0600) in the current folder and shows the status', () => {
     const r = cli(['migrate']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Applied 2 migration\(s\) \(0 → 2\)/);
-    assert.match(r.stdout, /Version {3}2 of 2 \(up to date\)/);
+    assert.match(r.stdout, /Applied 3 migration\(s\) \(0 → 3\)/);
+    assert.match(r.stdout, /Version {3}3 of 3 \(up to date\)/);
     assert.equal(statSync(dbFile()).mode & 0o777, 0o600);
     const again = cli(['migrate', '--workspace', ws]);
     assert.match(again.stdout, /Nothing to do/);
@@ -88,7 +88,7 @@ describe('codeidx CLI', function () {
       problems: unknown[];
     }>(cli(['status', '--json']));
     assert.equal(s.currentVersion, 1);
-    assert.equal(s.latestVersion, 2);
+    assert.equal(s.latestVersion, 3);
     assert.deepEqual(Object.keys(s.applied[0]!).sort(), [
       'appliedAt',
       'checksum',
@@ -98,7 +98,7 @@ describe('codeidx CLI', function () {
     ]);
     assert.deepEqual(
       s.pending.map((p) => p.version),
-      [2],
+      [2, 3],
     );
     assert.deepEqual(s.problems, []);
   });
@@ -106,7 +106,7 @@ describe('codeidx CLI', function () {
   it('migrate --dry-run prints the SQL and changes nothing', () => {
     const r = cli(['migrate', '--dry-run']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Dry run: would run 2 step\(s\)/);
+    assert.match(r.stdout, /Dry run: would run 3 step\(s\)/);
     assert.match(r.stdout, /CREATE TABLE/);
     assert.equal(json<{ currentVersion: number }>(cli(['status', '--json'])).currentVersion, 0);
   });

@@ -140,7 +140,7 @@ describe('full-text index document', () => {
     for (const [name, sql] of statements) {
       // count(*) of whole tables, and the indexer's listing of every file: scans by definition
       if (name === 'stats' || name === 'list') continue;
-      const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5 };
+      const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5, id: 1 };
       const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const count = (sql.match(/\?/g) ?? []).length;
       const rows = (sql.includes('@') ? stmt.all(params) : stmt.all(...Array(count).fill(1))) as {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DatabaseClient } from '../src/storage/client.ts';
+import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { APPLICATION_ID } from '../src/storage/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import { planTarget, shouldAutoMigrate } from '../src/storage/policy.ts';
@@ -25,6 +26,8 @@ import { DatabaseService } from '../src/storage/service.ts';
 import { fileRecord as record, jsonLines as lines } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The build's latest schema version. */
+const LATEST = loadMigrations().length;
 const CLI = join(ROOT, 'dist', 'cli.js');
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
@@ -115,7 +118,7 @@ describe('Open and refusal policy', function () {
       raw.close();
       const again = await open();
       assert.equal(again.notice, undefined, 'not moved aside');
-      assert.equal(again.status().currentVersion, 2, 'migrated up again');
+      assert.equal(again.status().currentVersion, LATEST, 'migrated up again');
     });
 
     // Ensure one rule decides a target: below the current version asks, like rollback.
@@ -125,7 +128,7 @@ describe('Open and refusal policy', function () {
       assert.equal(plan.direction, 'down');
       assert.match(plan.confirm!.detail, /002 add_fts_index/);
       await rejectsWith(s.migrateTo({ to: 1 }), 'CONFIRMATION_REQUIRED');
-      assert.equal(s.status().currentVersion, 2, 'nothing was changed');
+      assert.equal(s.status().currentVersion, LATEST, 'nothing was changed');
       const down = await s.migrateTo({ to: 1, confirmed: true });
       assert.equal(down.toVersion, 1);
       assert.equal(s.planTarget().direction, 'up');
@@ -205,7 +208,7 @@ describe('Open and refusal policy', function () {
           assert.match(err.hint ?? '', /002 add_fts_index/);
           return true;
         });
-        assert.equal((await client.status()).currentVersion, 2, 'nothing was dropped');
+        assert.equal((await client.status()).currentVersion, LATEST, 'nothing was dropped');
       } finally {
         await client.close();
       }
@@ -308,8 +311,8 @@ describe('Open and refusal policy', function () {
         [['search', 'x', '--limit', '0'], /--limit takes a whole number of at least 1/],
         [['search', 'x', '--limit', 'abc'], /--limit takes a whole number/],
         [['import', '-', '--batch-size', '0'], /--batch-size takes a whole number/],
-        [['migrate', '--to', '5'], /Target version 5 does not exist.*0 to 2/],
-        [['rollback', '--to', '5', '--yes'], /Target version 5 does not exist/],
+        [['migrate', '--to', '9'], new RegExp(`Target version 9 does not exist.*0 to ${LATEST}`)],
+        [['rollback', '--to', '9', '--yes'], /Target version 9 does not exist/],
       ] as const) {
         const r = cli([...args]);
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -326,7 +329,7 @@ describe('Open and refusal policy', function () {
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /--yes/);
       const status = JSON.parse(cli(['status', '--json']).stdout) as { currentVersion: number };
-      assert.equal(status.currentVersion, 2, 'nothing dropped without a yes');
+      assert.equal(status.currentVersion, LATEST, 'nothing dropped without a yes');
       const r = cli(['migrate', '--to', '1', '--yes', '--json']);
       assert.equal(r.code, 0, r.stderr);
       const result = JSON.parse(r.stdout) as { toVersion: number; backup?: string };

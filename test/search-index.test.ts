@@ -32,6 +32,10 @@ describe('schema and full-text index', () => {
     manager.migrate({ to: 1 });
     before.push(schema());
     manager.migrate({ to: 2 });
+    before.push(schema());
+    manager.migrate({ to: 3 });
+    manager.rollback({ to: 2 });
+    assert.deepEqual(schema(), before[2]);
     manager.rollback({ to: 1 });
     assert.deepEqual(schema(), before[1]);
     manager.rollback({ to: 0 });
@@ -214,6 +218,66 @@ describe('schema and full-text index', () => {
     assert.match(top[0]!.snippet, /\[Observable\]/);
   });
 
+  it('ranks ties by path, past the cut too, and gives each result its own snippet', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    // 30 files with the same text score the same: only the path orders them.
+    for (let i = 29; i >= 0; i--) {
+      repo.upsertFile(fileRecord(`src/t${String(i).padStart(2, '0')}.ts`, ['sameTwin']));
+    }
+    repo.upsertFile(fileRecord('src/zz.ts', ['otherTwin']));
+    const top = repo.search('twin', { limit: 5 }).map((r) => r.path);
+    const full = db
+      .prepare(
+        `SELECT f.path FROM search_index JOIN files f ON f.id = search_index.rowid
+         WHERE search_index MATCH '"twin"*'
+         ORDER BY -bm25(search_index, 10, 2, 6, 1, 1, 3) DESC, f.path LIMIT 5`,
+      )
+      .pluck()
+      .all();
+    assert.deepEqual(top, full);
+    assert.deepEqual(top, ['src/t00.ts', 'src/t01.ts', 'src/t02.ts', 'src/t03.ts', 'src/t04.ts']);
+    // A JS number binds as REAL, which FTS5 ignores as a rowid constraint: each snippet must
+    // still come from its own file.
+    for (const r of repo.search('twin', { limit: 40 })) {
+      const name = r.path === 'src/zz.ts' ? 'other' : 'same';
+      assert.match(r.snippet, new RegExp(name), r.path);
+    }
+  });
+
+  it('finds a prefix of any length through the prefix indexes, and rebuild keeps them', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    repo.upsertFile(fileRecord('src/a.ts', ['requestHandlerFactory']));
+    repo.upsertFile(fileRecord('src/b.ts', ['responseWriter']));
+    for (const text of [
+      're',
+      'req',
+      'requ',
+      'reque',
+      'reques',
+      'request',
+      'requesth',
+      'requestHandl',
+    ]) {
+      assert.deepEqual(
+        repo
+          .search(text)
+          .map((r) => r.path)
+          .sort(),
+        ['src/a.ts'].concat(text === 're' ? ['src/b.ts'] : []).sort(),
+        text,
+      );
+    }
+    const before = repo.search('re', { limit: 10 });
+    rebuildSearchIndex(db);
+    assert.deepEqual(repo.search('re', { limit: 10 }), before);
+    assert.match(
+      String(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'search_index'").pluck().get()),
+      /prefix = '2 3 4 5 6 7 8'/,
+    );
+  });
+
   it('never passes user text to FTS5 as syntax', () => {
     const db = t.open();
     const repo = new Repository(db);
@@ -267,7 +331,7 @@ describe('schema and full-text index', () => {
     assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 2500);
     const batches: number[] = [];
     manager.migrate({ onProgress: (e) => e.phase === 'populate' && batches.push(e.done!) });
-    assert.deepEqual(batches, [2000, 2500]);
+    assert.deepEqual(batches, [2000, 2500, 2000, 2500], '002 populates, then 003 re-indexes');
     assert.deepEqual(indexed(db), expected(db));
     assert.deepEqual(
       new Repository(db).search('widget2499').map((r) => r.path),

@@ -195,7 +195,7 @@ describe('DatabaseService', () => {
     setTimeout(() => holder.exec('ROLLBACK'), 300);
     const result = await s.migrate();
     holder.close();
-    assert.equal(result.toVersion, 2);
+    assert.equal(result.toVersion, 3);
   });
 
   it('turns a full disk into DISK_FULL and loses nothing already stored', async () => {
