@@ -36,7 +36,12 @@ const builds = [
     entryPoints: { cli: 'src/cli/main.ts' },
     banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
   },
-  { entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/storage/worker.ts' } },
+  {
+    entryPoints: {
+      extension: 'src/extension/extension.ts',
+      worker: 'src/storage/worker/worker.ts',
+    },
+  },
 ];
 // The parse worker is built with the CLI: both the CLI and the extension start it.
 const parseWorker = { entryPoints: { 'indexer-worker': 'src/indexer/parse-worker.ts' } };

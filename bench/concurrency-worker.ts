@@ -2,9 +2,9 @@
 // role 'read': runs searches round-robin over its own read-only connections until told to stop,
 // then reports how many ran, how many failed, and the latency percentiles.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openConnection } from '../src/storage/connection.ts';
-import { rebuildSearchIndex } from '../src/storage/fts.ts';
-import { Repository } from '../src/storage/repository.ts';
+import { openConnection } from '../src/storage/database/connection.ts';
+import { rebuildSearchIndex } from '../src/storage/index/fts.ts';
+import { Repository } from '../src/storage/index/repository.ts';
 
 const { role, dbPath, connections, queries, stop, ready } = workerData as {
   role: 'rebuild' | 'read';

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseClient } from '../src/storage/client.ts';
+import { DatabaseClient } from '../src/storage/worker/client.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticLines, VOCAB } from './data.ts';
 

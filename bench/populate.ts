@@ -2,7 +2,7 @@
 // the process's resident set grew at its peak while it ran. A sampler thread reads the RSS every
 // 5 ms, so a peak between progress events is seen too.
 import { Worker } from 'node:worker_threads';
-import { openConnection } from '../src/storage/connection.ts';
+import { openConnection } from '../src/storage/database/connection.ts';
 import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
 

@@ -24,13 +24,17 @@ import {
   parseBackupName,
   restoreBackup,
   verifyBackup,
-} from '../src/storage/backup.ts';
-import { APPLICATION_ID, openConnection, type Connection } from '../src/storage/connection.ts';
+} from '../src/storage/backup/index.ts';
+import {
+  APPLICATION_ID,
+  openConnection,
+  type Connection,
+} from '../src/storage/database/connection.ts';
 import {
   ENCRYPTION_HEADER_BYTES,
   ENCRYPTION_TAG_BYTES,
   isEncryptedFile,
-} from '../src/storage/crypto.ts';
+} from '../src/storage/backup/crypto.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import { recorder } from './helpers.ts';
 

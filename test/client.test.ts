@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseClient } from '../src/storage/client.ts';
+import { DatabaseClient } from '../src/storage/worker/client.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import type { Logger } from '../src/storage/log.ts';
 import { DatabaseService } from '../src/storage/service.ts';

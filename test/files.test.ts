@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBackup, listBackups } from '../src/storage/backup.ts';
+import { createBackup, listBackups } from '../src/storage/backup/index.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import { isInside, probeHeader, realPath } from '../src/storage/files.ts';
+import { isInside, probeHeader, realPath } from '../src/storage/database/files.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {

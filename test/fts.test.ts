@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Connection } from '../src/storage/connection.ts';
-import { importJsonLines } from '../src/storage/importer.ts';
-import { FileWriter, Repository } from '../src/storage/repository.ts';
+import type { Connection } from '../src/storage/database/connection.ts';
+import { importJsonLines } from '../src/storage/index/importer.ts';
+import { FileWriter, Repository } from '../src/storage/index/repository.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
 
 const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openConnection, type Connection } from '../src/storage/connection.ts';
+import { openConnection, type Connection } from '../src/storage/database/connection.ts';
 import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import type { Logger } from '../src/storage/log.ts';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openConnection } from '../src/storage/connection.ts';
+import { openConnection } from '../src/storage/database/connection.ts';
 import type { CodeidxError } from '../src/storage/errors.ts';
-import { importJsonLines } from '../src/storage/importer.ts';
-import { Repository } from '../src/storage/repository.ts';
+import { importJsonLines } from '../src/storage/index/importer.ts';
+import { Repository } from '../src/storage/index/repository.ts';
 import { startChild } from './fixtures/child-process.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
 

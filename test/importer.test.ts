@@ -3,11 +3,11 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openConnection } from '../src/storage/connection.ts';
+import { openConnection } from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import { importJsonLines, MAX_LINE_BYTES } from '../src/storage/importer.ts';
-import { validateRecord } from '../src/storage/records.ts';
-import { Repository } from '../src/storage/repository.ts';
+import { importJsonLines, MAX_LINE_BYTES } from '../src/storage/index/importer.ts';
+import { validateRecord } from '../src/storage/index/records.ts';
+import { Repository } from '../src/storage/index/repository.ts';
 import { startChild } from './fixtures/child-process.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
 

@@ -14,8 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createBackup, listReplaced, recoverDatabaseFiles } from '../src/storage/backup.ts';
-import { APPLICATION_ID, openConnection } from '../src/storage/connection.ts';
+import { createBackup, listReplaced, recoverDatabaseFiles } from '../src/storage/backup/index.ts';
+import { APPLICATION_ID, openConnection } from '../src/storage/database/connection.ts';
 import { removeLeftoverVerifyDirs } from '../src/storage/backup/leftovers.ts';
 import { recorder } from './helpers.ts';
 

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID, openConnection, type Connection } from '../src/storage/connection.ts';
+import {
+  APPLICATION_ID,
+  openConnection,
+  type Connection,
+} from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import {
   loadMigrations,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Repository } from '../src/storage/repository.ts';
+import { Repository } from '../src/storage/index/repository.ts';
 import type { FileRecordInput } from '../src/storage/types.ts';
 import { fileRecord, tempDatabases } from './helpers.ts';
 

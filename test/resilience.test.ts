@@ -3,10 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID, openConnection, type Connection } from '../src/storage/connection.ts';
+import {
+  APPLICATION_ID,
+  openConnection,
+  type Connection,
+} from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import { recorder } from './helpers.ts';
-import { createResilience } from '../src/storage/resilience.ts';
+import { createResilience } from '../src/storage/health/resilience.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Connection } from '../src/storage/connection.ts';
+import type { Connection } from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import { checkSearchIndex, rebuildSearchIndex } from '../src/storage/fts.ts';
+import { checkSearchIndex, rebuildSearchIndex } from '../src/storage/index/fts.ts';
 import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
-import { Repository } from '../src/storage/repository.ts';
-import { buildMatchQuery } from '../src/storage/search.ts';
+import { Repository } from '../src/storage/index/repository.ts';
+import { buildMatchQuery } from '../src/storage/index/search.ts';
 import { fileRecord, tempDatabases } from './helpers.ts';
 
 const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';

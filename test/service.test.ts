@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID } from '../src/storage/connection.ts';
+import { APPLICATION_ID } from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { fileRecord as record, jsonLines as lines } from './helpers.ts';

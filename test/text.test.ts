@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openConnection } from '../src/storage/connection.ts';
+import { openConnection } from '../src/storage/database/connection.ts';
 import { printable, printableLines } from '../src/storage/text.ts';
 import { fileRecord } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { ClientOptions } from '../storage/client.ts';
+import type { ClientOptions } from '../storage/worker/client.ts';
 
 /** The settings of one folder, read fresh each time (changes apply without a reload). */
 export interface FolderSettings {

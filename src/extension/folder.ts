@@ -1,11 +1,11 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { DatabaseClient, type CallOptions } from '../storage/client.ts';
+import { DatabaseClient, type CallOptions } from '../storage/worker/client.ts';
 import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
 import type { Logger } from '../storage/log.ts';
 import { newerRefusal, shouldAutoMigrate } from '../storage/policy.ts';
-import type { DatabaseInfo, OpenResult } from '../storage/protocol.ts';
+import type { DatabaseInfo, OpenResult } from '../storage/worker/protocol.ts';
 import type { HealthReport, MigrationRunResult, ProgressEvent } from '../storage/types.ts';
 import { folderSettings, poolSettings, type FolderSettings } from './config.ts';
 import { offerGitignore } from './gitignore.ts';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DatabaseInfo } from '../storage/protocol.ts';
+import type { DatabaseInfo } from '../storage/worker/protocol.ts';
 import type { HealthReport, MigrationStatus } from '../storage/types.ts';
 
 export const REPORT_SCHEME = 'codeidx-report';

@@ -1,5 +1,5 @@
 import type { Node, Query, Tree } from 'web-tree-sitter';
-import { DEFINITION_TYPES, IMPORT_TYPES } from '../storage/records.ts';
+import { DEFINITION_TYPES, IMPORT_TYPES } from '../storage/index/records.ts';
 import type {
   DefinitionInput,
   DefinitionType,

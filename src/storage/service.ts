@@ -1,20 +1,25 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createBackup, lastBackup, recoverDatabaseFiles, restoreBackup } from './backup.ts';
-import { APPLICATION_ID, openConnection, probeFile, type Connection } from './connection.ts';
+import { createBackup, lastBackup, recoverDatabaseFiles, restoreBackup } from './backup/index.ts';
+import {
+  APPLICATION_ID,
+  openConnection,
+  probeFile,
+  type Connection,
+} from './database/connection.ts';
 import { CodeidxError, toCodeidxError } from './errors.ts';
 import { CREATE, makeWritable, MIGRATE as MIGRATE_FIX, REPAIR, SET_BACKUP_KEY } from './fixes.ts';
-import { checkSearchIndex, optimizeSearchIndex, rebuildSearchIndex } from './fts.ts';
-import { checkHealth, countSearchIndex, fileSize } from './health.ts';
-import { importJsonLines } from './importer.ts';
+import { checkSearchIndex, optimizeSearchIndex, rebuildSearchIndex } from './index/fts.ts';
+import { checkHealth, countSearchIndex, fileSize } from './health/health.ts';
+import { importJsonLines } from './index/importer.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { defaultMigrationsDir, loadMigrations } from './migrations/loader.ts';
 import { MigrationManager } from './migrations/manager.ts';
 import { describeDrift, findSchemaDrift, type SchemaDrift } from './migrations/schema.ts';
 import { newerRefusal, planTarget, type TargetPlan } from './policy.ts';
-import { COMPANION_SUFFIXES, moveAside } from './quarantine.ts';
-import { Repository } from './repository.ts';
-import { createResilience } from './resilience.ts';
+import { COMPANION_SUFFIXES, moveAside } from './database/quarantine.ts';
+import { Repository } from './index/repository.ts';
+import { createResilience } from './health/resilience.ts';
 import type {
   BackupResult,
   CancelFlag,

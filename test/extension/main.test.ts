@@ -27,7 +27,12 @@ import type {
   MigrationStatus,
   RestoreResult,
 } from '../../src/storage/types.ts';
-import { api, cli, folderUri, records, run, until } from './helpers.ts';
+import { api, cli, folderUri, records, repoRoot, run, until } from './helpers.ts';
+
+/** The build's latest schema version: one per `migrations/NNN_*.up.sql`. */
+const LATEST = readdirSync(join(repoRoot(), 'migrations')).filter((f) =>
+  f.endsWith('.up.sql'),
+).length;
 
 export function mainSuite(): void {
   describe('CodeIdx in a trusted workspace', function () {
@@ -56,19 +61,22 @@ export function mainSuite(): void {
     it('migrates on first open and the status item says healthy', async () => {
       const status = await run<MigrationStatus>('codeidx.showMigrationStatus', folder);
       assert.equal(status.currentVersion, status.latestVersion);
-      assert.ok(status.applied.length >= 2, 'both migrations applied');
-      assert.match(x.progressLog(folderUri(first)).join('\n'), /^Migrating 2\/2: /m);
+      assert.equal(status.applied.length, LATEST, 'every migration applied');
+      assert.match(
+        x.progressLog(folderUri(first)).join('\n'),
+        new RegExp(`^Migrating ${LATEST}/${LATEST}: `, 'm'),
+      );
       assert.equal(status.pending.length, 0);
       const doc = vscode.window.activeTextEditor?.document;
       assert.equal(doc?.uri.scheme, 'codeidx-report', 'the report is a read-only virtual document');
-      assert.match(doc!.getText(), /Current version: \*\*2\*\*/);
+      assert.match(doc!.getText(), new RegExp(`Current version: \\*\\*${LATEST}\\*\\*`));
       const item = await until(
         () => x.statusItem().kind === 'healthy' && x.statusItem(),
         'healthy',
       );
       assert.equal(item.visible, true);
       assert.equal(item.command, 'codeidx.checkHealth');
-      assert.match(item.tooltip, /Schema version: 2 of 2/);
+      assert.match(item.tooltip, new RegExp(`Schema version: ${LATEST} of ${LATEST}`));
     });
 
     // Ensure the once-per-workspace .gitignore offer was made for a new database in a git repo.
@@ -165,7 +173,7 @@ export function mainSuite(): void {
       const result = await run('codeidx.rollback', { ...folder, target: 1, confirm: false });
       assert.equal(result, undefined);
       const status = await run<MigrationStatus>('codeidx.showMigrationStatus', folder);
-      assert.equal(status.currentVersion, 2);
+      assert.equal(status.currentVersion, LATEST);
     });
 
     // Ensure Migrate to a version below the current one asks, as Roll Back does.
@@ -173,7 +181,7 @@ export function mainSuite(): void {
       const result = await run('codeidx.migrate', { ...folder, target: 1, confirm: false });
       assert.equal(result, undefined);
       const status = await run<MigrationStatus>('codeidx.showMigrationStatus', folder);
-      assert.equal(status.currentVersion, 2);
+      assert.equal(status.currentVersion, LATEST);
     });
 
     // Ensure a confirmed rollback backs up first, lands on the target, and the item turns degraded.
@@ -206,10 +214,10 @@ export function mainSuite(): void {
     // Ensure Run Pending Migrations brings it back to the latest version and healthy.
     it('Run Pending Migrations migrates to the latest version', async () => {
       const result = await run<MigrationRunResult>('codeidx.migrate', folder);
-      assert.equal(result.toVersion, 2);
+      assert.equal(result.toVersion, LATEST);
       // The progress named the backup and each step, as the notification showed them.
       const said = x.progressLog(folderUri(first)).join('\n');
-      assert.match(said, /^Migrating 1\/1: .*FTS index/im);
+      assert.match(said, new RegExp(`^Migrating 1/${LATEST - 1}: .*FTS index`, 'im'));
       assert.match(said, /Backing up before the migration/);
       await until(() => x.statusItem().kind === 'healthy', 'healthy again');
     });
@@ -223,7 +231,7 @@ export function mainSuite(): void {
         confirm: true,
       });
       assert.ok(result, `restore failed: ${JSON.stringify(x.state(folderUri(first))?.error)}`);
-      assert.equal(result.schemaVersion, 2);
+      assert.equal(result.schemaVersion, LATEST);
       assert.ok(result.previous && existsSync(result.previous), 'the replaced database is kept');
       await until(() => x.statusItem().kind === 'healthy', 'healthy after restore');
     });
@@ -300,10 +308,10 @@ export function mainSuite(): void {
       assert.equal(made.code, 0, made.stderr);
       const file = join(third, '.vscode', 'codeidx.db');
       const db = new Database(file);
-      db.pragma('user_version = 3');
+      db.pragma(`user_version = ${LATEST + 1}`);
       db.prepare(
-        'INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms) VALUES (3, ?, ?, ?, 1)',
-      ).run('from_the_future', `sha256:${'0'.repeat(64)}`, new Date().toISOString());
+        'INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms) VALUES (?, ?, ?, ?, 1)',
+      ).run(LATEST + 1, 'from_the_future', `sha256:${'0'.repeat(64)}`, new Date().toISOString());
       db.close();
       const uri = folderUri(third);
       vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders!.length, 0, {
@@ -317,7 +325,11 @@ export function mainSuite(): void {
         assert.equal(state.error?.code, 'DATABASE_NEWER');
         assert.match(state.error!.hint ?? '', /Update codeidx \(the extension/);
         const check = new Database(file, { readonly: true });
-        assert.equal(check.pragma('user_version', { simple: true }), 3, 'not migrated down');
+        assert.equal(
+          check.pragma('user_version', { simple: true }),
+          LATEST + 1,
+          'not migrated down',
+        );
         check.close();
       } finally {
         const index = vscode.workspace.workspaceFolders!.findIndex(

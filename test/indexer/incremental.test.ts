@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { indexFolder, type IndexOptions } from '../../src/indexer/index.ts';
-import { checkSearchIndex } from '../../src/storage/fts.ts';
+import { checkSearchIndex } from '../../src/storage/index/fts.ts';
 import { DatabaseService } from '../../src/storage/service.ts';
 
 describe('indexer: incremental runs on a real database', () => {

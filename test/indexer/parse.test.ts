@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Extracted } from '../../src/indexer/extract.ts';
 import { LANGUAGES, languageOf } from '../../src/indexer/languages.ts';
 import { FileParser } from '../../src/indexer/parser.ts';
-import { validateRecord } from '../../src/storage/records.ts';
+import { validateRecord } from '../../src/storage/index/records.ts';
 
 const fixture = (rel: string): string =>
   readFileSync(fileURLToPath(new URL(`../fixtures/indexer/${rel}`, import.meta.url)), 'utf8');

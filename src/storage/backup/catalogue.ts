@@ -5,7 +5,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { toCodeidxError } from '../errors.ts';
-import { removeQuietly } from '../files.ts';
+import { removeQuietly } from '../database/files.ts';
 import type { Logger } from '../log.ts';
 import { defaultBackupDir, parseBackupName } from './names.ts';
 

@@ -6,8 +6,8 @@
  */
 import { closeSync, existsSync, fsyncSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { APPLICATION_ID, type Connection } from '../connection.ts';
-import { encryptFile } from '../crypto.ts';
+import { APPLICATION_ID, type Connection } from '../database/connection.ts';
+import { encryptFile } from './crypto.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import {
   assertInside,
@@ -18,7 +18,7 @@ import {
   syncFile,
   tempName,
   testPause,
-} from '../files.ts';
+} from '../database/files.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { BackupResult, ProgressListener } from '../types.ts';
 import { rotate } from './catalogue.ts';

@@ -6,7 +6,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, tempOwner } from '../files.ts';
+import { processAlive, tempOwner } from '../database/files.ts';
 import type { Logger } from '../log.ts';
 import { STALE_TEMP_MS } from './names.ts';
 import { VERIFY_DIR_PREFIX } from './verify.ts';

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileStamp } from '../quarantine.ts';
+import { fileStamp } from '../database/quarantine.ts';
 
 /** Folder name, beside the database, that holds its backups by default. */
 export const BACKUP_DIR_NAME = 'codeidx-backups';

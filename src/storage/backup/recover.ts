@@ -4,7 +4,7 @@
  * are removed).
  */
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { assertDatabasePathSafe, isInside } from '../files.ts';
+import { assertDatabasePathSafe, isInside } from '../database/files.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { removeLeftoverTemps, removeLeftoverVerifyDirs } from './leftovers.ts';
 import { BACKUP_TEMP_PREFIX, defaultBackupDir, restoreTempPrefix } from './names.ts';

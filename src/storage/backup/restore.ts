@@ -37,9 +37,9 @@ import {
   tempName,
   testPause,
   writeAll,
-} from '../files.ts';
+} from '../database/files.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { COMPANION_SUFFIXES, fileStamp } from '../quarantine.ts';
+import { COMPANION_SUFFIXES, fileStamp } from '../database/quarantine.ts';
 import type { ProgressListener, RestoreResult } from '../types.ts';
 import { pruneReplaced } from './catalogue.ts';
 import { removeLeftoverTemps } from './leftovers.ts';

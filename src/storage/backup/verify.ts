@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { APPLICATION_ID } from '../connection.ts';
-import { decryptFile } from '../crypto.ts';
+import { APPLICATION_ID } from '../database/connection.ts';
+import { decryptFile } from './crypto.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
-import { copyPrivate, createPrivateFile, probeHeader, tempName } from '../files.ts';
+import { copyPrivate, createPrivateFile, probeHeader, tempName } from '../database/files.ts';
 import type { Logger } from '../log.ts';
 
 /** Prefix of the private folders verifyBackup decrypts into, under the OS temp folder. */

@@ -1,4 +1,4 @@
-import { APPLICATION_ID, throwIfCancelled, type Connection } from '../connection.ts';
+import { APPLICATION_ID, throwIfCancelled, type Connection } from '../database/connection.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { newerRefusal } from '../policy.ts';
@@ -338,7 +338,7 @@ export class MigrationManager {
         given += increment;
         options.onProgress?.({
           phase: 'populate',
-          message: `Migrating ${index + 1}/${count}: ${describe(step.name)} (${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files)`,
+          message: `${step.direction === 'up' ? 'Migrating' : 'Rolling back'} ${index + 1}/${count}: ${describe(step.name)} (${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files)`,
           done,
           total,
           step: index + 1,

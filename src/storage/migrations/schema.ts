@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Connection } from '../connection.ts';
+import type { Connection } from '../database/connection.ts';
 import type { Migration } from '../types.ts';
 import { parseChunks } from './loader.ts';
 

@@ -1,12 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import { throwIfCancelled, type Connection } from './connection.ts';
-import { CodeidxError, sqliteCode, toCodeidxError } from './errors.ts';
-import { beginWrite, writeTransaction } from './lock.ts';
+import { throwIfCancelled, type Connection } from '../database/connection.ts';
+import { CodeidxError, sqliteCode, toCodeidxError } from '../errors.ts';
+import { beginWrite, writeTransaction } from '../database/lock.ts';
 import { indexFilesSql } from './fts.ts';
-import { silentLogger, type Logger } from './log.ts';
+import { silentLogger, type Logger } from '../log.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { FileWriter } from './repository.ts';
-import type { CancelFlag, ImportReport, ProgressListener } from './types.ts';
+import type { CancelFlag, ImportReport, ProgressListener } from '../types.ts';
 
 export interface ImportOptions {
   /** Files per transaction (default 500). */

@@ -9,8 +9,8 @@
  * The client's methods (`search`, `migrate`, …) are derived from protocol.ts's METHODS: each is
  * `(args, options?) => Promise<result>`.
  */
-import { CodeidxError } from './errors.ts';
-import { silentLogger, type Logger } from './log.ts';
+import { CodeidxError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
 import {
   METHODS,
   type ArgsOf,
@@ -23,7 +23,7 @@ import {
   type WorkerMessage,
 } from './protocol.ts';
 import { defaultWorkerUrl, errorFromJson, WorkerSlot, type Job } from './pool.ts';
-import type { ProgressListener } from './types.ts';
+import type { ProgressListener } from '../types.ts';
 
 export { defaultWorkerUrl, errorFromJson };
 

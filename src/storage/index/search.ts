@@ -1,4 +1,4 @@
-import { CodeidxError } from './errors.ts';
+import { CodeidxError } from '../errors.ts';
 
 /** At most this many words of a search reach the index; the rest are ignored. */
 const MAX_TERMS = 16;

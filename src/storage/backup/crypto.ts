@@ -32,8 +32,14 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CodeidxError } from './errors.ts';
-import { ENCRYPTION_MAGIC, probeHeader, pumpFile, writeAll, type ByteProgress } from './files.ts';
+import { CodeidxError } from '../errors.ts';
+import {
+  ENCRYPTION_MAGIC,
+  probeHeader,
+  pumpFile,
+  writeAll,
+  type ByteProgress,
+} from '../database/files.ts';
 
 export { ENCRYPTION_MAGIC, type ByteProgress };
 export const ENCRYPTION_FORMAT_VERSION = 1;

@@ -13,8 +13,8 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CodeidxError, toCodeidxError } from './errors.ts';
-import type { Logger } from './log.ts';
+import { CodeidxError, toCodeidxError } from '../errors.ts';
+import type { Logger } from '../log.ts';
 import type {
   ArgsOf,
   LogLevel,
@@ -27,8 +27,8 @@ import type {
   WorkerMessage,
 } from './protocol.ts';
 import type { ReadOnlyDatabase } from './reader.ts';
-import type { DatabaseService } from './service.ts';
-import type { ProgressListener } from './types.ts';
+import type { DatabaseService } from '../service.ts';
+import type { ProgressListener } from '../types.ts';
 
 /** The Node-API version better-sqlite3 13's prebuilt binaries need. */
 export const REQUIRED_NAPI = 10;
@@ -162,7 +162,7 @@ async function loadDriver<T>(args: OpenArgs, load: () => Promise<T>): Promise<T>
 }
 
 async function open(args: OpenArgs, onProgress: ProgressListener): Promise<ResultOf<'open'>> {
-  const mod = await loadDriver(args, () => import('./service.ts'));
+  const mod = await loadDriver(args, () => import('../service.ts'));
   service?.close();
   const { walTruncateBytes: wal, ...rest } = args;
   delete rest.nativeBinding;

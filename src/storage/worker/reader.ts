@@ -3,16 +3,16 @@
  * connection (a WAL reader), so they run while the writer migrates, imports or rebuilds.
  * It never creates, migrates or repairs the file: the writer has opened it first.
  */
-import { lastBackup } from './backup.ts';
-import { openConnection, type Connection } from './connection.ts';
-import { CodeidxError } from './errors.ts';
-import { checkHealth, fileSize } from './health.ts';
-import { defaultMigrationsDir, loadMigrations } from './migrations/loader.ts';
-import { MigrationManager } from './migrations/manager.ts';
-import { findSchemaDrift } from './migrations/schema.ts';
+import { lastBackup } from '../backup/index.ts';
+import { openConnection, type Connection } from '../database/connection.ts';
+import { CodeidxError } from '../errors.ts';
+import { checkHealth, fileSize } from '../health/health.ts';
+import { defaultMigrationsDir, loadMigrations } from '../migrations/loader.ts';
+import { MigrationManager } from '../migrations/manager.ts';
+import { findSchemaDrift } from '../migrations/schema.ts';
 import type { DatabaseInfo } from './protocol.ts';
-import { Repository } from './repository.ts';
-import type { DefinitionRow, HealthReport, MigrationStatus, SearchResult } from './types.ts';
+import { Repository } from '../index/repository.ts';
+import type { DefinitionRow, HealthReport, MigrationStatus, SearchResult } from '../types.ts';
 
 export interface ReaderOptions {
   path: string;

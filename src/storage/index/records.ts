@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { CodeidxError } from './errors.ts';
-import { hasControlCharacters, printable } from './text.ts';
-import type { DefinitionType, FileRecordInput, ImportType } from './types.ts';
+import { CodeidxError } from '../errors.ts';
+import { hasControlCharacters, printable } from '../text.ts';
+import type { DefinitionType, FileRecordInput, ImportType } from '../types.ts';
 
 export const DEFINITION_TYPES: readonly DefinitionType[] = [
   'class',

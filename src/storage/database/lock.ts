@@ -8,8 +8,8 @@
 // busy timeout like any other lock request.
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { Connection } from './connection.ts';
-import { toCodeidxError } from './errors.ts';
-import { silentLogger, type Logger } from './log.ts';
+import { toCodeidxError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
 
 export interface WriteLockOptions {
   /**

@@ -1,5 +1,5 @@
 import { existsSync, renameSync } from 'node:fs';
-import { CodeidxError, toCodeidxError } from './errors.ts';
+import { CodeidxError, toCodeidxError } from '../errors.ts';
 
 /** The files SQLite may keep beside a database, moved together with it. */
 export const COMPANION_SUFFIXES = ['-wal', '-shm', '-journal'] as const;

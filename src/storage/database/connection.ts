@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CodeidxError, toCodeidxError } from './errors.ts';
+import { CodeidxError, toCodeidxError } from '../errors.ts';
 
 /** The one header probe lives in files.ts; re-exported for the callers of the old name. */
 export { probeFile } from './files.ts';

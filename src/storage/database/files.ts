@@ -22,7 +22,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
-import { CodeidxError } from './errors.ts';
+import { CodeidxError } from '../errors.ts';
 
 /** The files SQLite may keep beside a database (kept in step with quarantine.ts). */
 const COMPANIONS = ['-wal', '-shm', '-journal'] as const;

@@ -1,8 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import { basename, extname } from 'node:path';
-import type { Connection } from './connection.ts';
-import { toCodeidxError } from './errors.ts';
-import { immediateTransaction } from './lock.ts';
+import type { Connection } from '../database/connection.ts';
+import { toCodeidxError } from '../errors.ts';
+import { immediateTransaction } from '../database/lock.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { buildMatchQuery } from './search.ts';
 import type {
@@ -13,7 +13,7 @@ import type {
   SearchOptions,
   SearchResult,
   UpsertResult,
-} from './types.ts';
+} from '../types.ts';
 
 /**
  * bm25 weights of the index columns, in order: filename, path, definitions, imports,

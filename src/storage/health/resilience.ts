@@ -8,8 +8,8 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import { CodeidxError, toCodeidxError, type ErrorCode } from './errors.ts';
-import { silentLogger, type Logger } from './log.ts';
+import { CodeidxError, toCodeidxError, type ErrorCode } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
 
 export interface ResilienceOptions {
   logger?: Logger;

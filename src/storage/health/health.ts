@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
-import type { Connection } from './connection.ts';
-import type { MigrationManager } from './migrations/manager.ts';
-import { describeDrift, type SchemaDrift } from './migrations/schema.ts';
-import { ACCEPT_CHECKSUMS, BACKUP, MIGRATE, REBUILD_FTS as REBUILD, REPAIR } from './fixes.ts';
-import type { HealthCheck, HealthReport, HealthState } from './types.ts';
+import type { Connection } from '../database/connection.ts';
+import type { MigrationManager } from '../migrations/manager.ts';
+import { describeDrift, type SchemaDrift } from '../migrations/schema.ts';
+import { ACCEPT_CHECKSUMS, BACKUP, MIGRATE, REBUILD_FTS as REBUILD, REPAIR } from '../fixes.ts';
+import type { HealthCheck, HealthReport, HealthState } from '../types.ts';
 
 export interface HealthInputs {
   db: Connection;

@@ -4,9 +4,9 @@
  * client.ts; this module only wraps the thread.
  */
 import { Worker } from 'node:worker_threads';
-import { CodeidxError, type ErrorCode } from './errors.ts';
+import { CodeidxError, type ErrorCode } from '../errors.ts';
 import type { ErrorJson, Method, Request, Role, WorkerMessage } from './protocol.ts';
-import type { ProgressListener } from './types.ts';
+import type { ProgressListener } from '../types.ts';
 
 /** A request the client accepted, from the call until it settles. */
 export interface Job {

@@ -1,6 +1,6 @@
-import { throwIfCancelled, type Connection } from './connection.ts';
-import { immediateTransaction } from './lock.ts';
-import type { CancelFlag, ProgressListener } from './types.ts';
+import { throwIfCancelled, type Connection } from '../database/connection.ts';
+import { immediateTransaction } from '../database/lock.ts';
+import type { CancelFlag, ProgressListener } from '../types.ts';
 
 const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';
 const BATCH = 2000;

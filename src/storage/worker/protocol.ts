@@ -16,7 +16,7 @@ import type {
   RepairResult,
   RestoreResult,
   SearchResult,
-} from './types.ts';
+} from '../types.ts';
 
 /** How the writer opens its database: the serialisable part of the service's options. */
 export interface OpenArgs {
