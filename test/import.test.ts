@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openConnection } from '../src/storage/connection.ts';
 import type { CodeidxError } from '../src/storage/errors.ts';
-import { importJsonLines } from '../src/storage/importer.ts';
+import { importJsonLines, MAX_BATCH_BYTES, MAX_REPORTED_ERRORS } from '../src/storage/importer.ts';
 import { Repository } from '../src/storage/repository.ts';
 import { startChild } from './fixtures/child-process.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
@@ -41,6 +42,39 @@ describe('import streaming and strict mode', () => {
     // input is consumed batch by batch, never buffered whole.
     assert.deepEqual(seen, [50, 100, 150]);
     assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 150);
+  });
+
+  // Ensure a batch is bounded in bytes as well as in lines: 500 records of a few MB each would
+  // otherwise be held at once.
+  it('writes a batch once it holds MAX_BATCH_BYTES of input, before batchSize lines', async () => {
+    const db = t.open();
+    const doc = 'x'.repeat(MAX_BATCH_BYTES / 4);
+    const lines = Array.from({ length: 10 }, (_, i) => {
+      const r = fileRecord(`src/big${i}.ts`);
+      r.definitions![0]!.docstring = doc;
+      return `${JSON.stringify(r)}\n`;
+    });
+    const done: number[] = [];
+    const report = await importJsonLines(db, Readable.from(lines.map((l) => Buffer.from(l))), {
+      onProgress: (e) => done.push(e.done!),
+    });
+    assert.equal(report.files, 10);
+    assert.deepEqual(done, [4, 8, 10], 'four lines of a quarter each fill a batch');
+    assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 10);
+  });
+
+  // Ensure an input of nothing but bad lines cannot fill the memory with error messages.
+  it('lists the first MAX_REPORTED_ERRORS bad lines and counts them all', async () => {
+    const db = t.open();
+    const n = MAX_REPORTED_ERRORS + 250;
+    const input = Readable.from([Buffer.from('{"path":\n'.repeat(n))]);
+    const report = await importJsonLines(db, input);
+    assert.equal(report.errorCount, n);
+    assert.equal(report.errors.length, MAX_REPORTED_ERRORS);
+    assert.deepEqual(
+      report.errors.slice(0, 3).map((e) => e.line),
+      [1, 2, 3],
+    );
   });
 
   it('with strict, a row the database refuses in a later batch rolls back every batch', async () => {
