@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,32 @@ describe('import streaming and strict mode', () => {
       report.errors.slice(0, 3).map((e) => e.line),
       [1, 2, 3],
     );
+  });
+
+  // Ensure a re-import of unchanged files only looks them up: no trigger DDL (which would
+  // re-prepare every statement), nothing written.
+  it('skips unchanged files without touching the schema or writing', async () => {
+    const db = t.open();
+    const records = Array.from({ length: 30 }, (_, i) => fileRecord(`src/f${i}.ts`, [`n${i}`]));
+    await importJsonLines(db, jsonLines(records), { batchSize: 10 });
+    const schemaVersion = db.pragma('schema_version', { simple: true });
+    const changes = db.prepare('SELECT total_changes()').pluck().get();
+    const report = await importJsonLines(db, jsonLines(records), { batchSize: 10 });
+    assert.equal(report.unchanged, 30);
+    assert.equal(report.files, 0);
+    assert.equal(db.pragma('schema_version', { simple: true }), schemaVersion);
+    assert.equal(db.prepare('SELECT total_changes()').pluck().get(), changes);
+  });
+
+  // Ensure an import leaves no large WAL behind and merges index segments: the database must not
+  // grow round after round of re-imports.
+  it('checkpoints and truncates the WAL after an import that wrote files', async () => {
+    const db = t.open();
+    const records = Array.from({ length: 200 }, (_, i) => fileRecord(`src/f${i}.ts`, [`n${i}`]));
+    await importJsonLines(db, jsonLines(records), { batchSize: 20 });
+    assert.equal(statSync(`${db.name}-wal`).size, 0, 'the WAL was truncated');
+    assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 200);
+    assert.equal(db.pragma('busy_timeout', { simple: true }), 5000, 'the busy timeout is back');
   });
 
   it('with strict, a row the database refuses in a later batch rolls back every batch', async () => {

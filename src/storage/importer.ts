@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { throwIfCancelled, type Connection } from './connection.ts';
 import { CodeidxError, sqliteCode, toCodeidxError } from './errors.ts';
 import { beginWrite, writeTransaction } from './lock.ts';
-import { indexFilesSql } from './fts.ts';
+import { checkpointWal, indexFilesSql, mergeSearchIndex } from './fts.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { FileWriter } from './repository.ts';
@@ -95,16 +95,23 @@ function isRecordError(err: unknown): boolean {
  * once from the `search_documents` view, and re-creates them with their exact SQL before it
  * commits: no other connection ever sees them missing, since DDL is transactional.
  */
-function withoutSyncTriggers<T>(db: Connection, fn: () => T): T {
-  const triggers = db
-    .prepare(
-      "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search\\_sync\\_%' ESCAPE '\\'",
-    )
-    .all() as { name: string; sql: string }[];
-  for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
-  const result = fn();
-  for (const t of triggers) db.exec(t.sql);
-  return result;
+function syncTriggers(db: Connection): { off: () => void; restore: () => void } {
+  let dropped: { name: string; sql: string }[] | undefined;
+  return {
+    /** Drops them, once, when the batch writes its first file (a batch of unchanged files never). */
+    off() {
+      if (dropped) return;
+      dropped = db
+        .prepare(
+          "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search\\_sync\\_%' ESCAPE '\\'",
+        )
+        .all() as { name: string; sql: string }[];
+      for (const t of dropped) db.exec(`DROP TRIGGER "${t.name}"`);
+    },
+    restore() {
+      for (const t of dropped ?? []) db.exec(t.sql);
+    },
+  };
 }
 
 /**
@@ -246,13 +253,28 @@ function stoppedAfterCommit(
   );
 }
 
+/** A record whose path is stored with the same hash. */
+const UNCHANGED = Symbol('unchanged');
+
 /** The validated record on one line of text, or what is wrong with it. */
-function parseRecord(text: string): ValidRecord | string {
+function parseRecord(
+  text: string,
+  storedHash: (path: string) => string | undefined,
+): ValidRecord | string | typeof UNCHANGED {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     return `not valid JSON (${(err as Error).message})`;
+  }
+  // An unchanged file costs one lookup, not a validation: the stored row passed every check.
+  const r = parsed as { path?: unknown; hash?: unknown } | null;
+  if (
+    typeof r?.path === 'string' &&
+    typeof r.hash === 'string' &&
+    storedHash(r.path) === r.hash.toLowerCase()
+  ) {
+    return UNCHANGED;
   }
   try {
     return validateRecord(parsed);
@@ -312,6 +334,7 @@ export async function importJsonLines(
   let committedLine = 0;
   const writer = new FileWriter(db);
   const arena = new LineArena();
+  const findHash = db.prepare<[string], string>('SELECT hash FROM files WHERE path = ?').pluck();
   const indexRows = db.prepare(indexFilesSql());
   const unindex = db.prepare(
     'DELETE FROM search_index WHERE rowid IN (SELECT value FROM json_each(?))',
@@ -333,13 +356,13 @@ export async function importJsonLines(
   };
 
   /** The record on a pending line, null for a blank one, or why it has none (strict: throws). */
-  const recordOf = (p: Pending): ValidRecord | string | null => {
-    let record: ValidRecord | string;
+  const recordOf = (p: Pending): ValidRecord | string | typeof UNCHANGED | null => {
+    let record: ValidRecord | string | typeof UNCHANGED;
     if ('error' in p) record = p.error;
     else {
       const text = 'text' in p ? p.text : arena.text(p.start, p.end);
       if (text.trim() === '') return null; // blank but for Unicode white space
-      record = parseRecord(text);
+      record = parseRecord(text, (path) => findHash.get(path));
     }
     if (typeof record === 'string' && options.strict) throw strictError(p.line, record);
     return record;
@@ -352,61 +375,68 @@ export async function importJsonLines(
   const writeBatch = async (batch: Pending[], isolate: boolean): Promise<void> => {
     const { tally, rejected } = await writeTransaction(
       db,
-      () =>
-        withoutSyncTriggers(db, () => {
-          const now = Date.now();
-          const changed: number[] = [];
-          const replaced: number[] = [];
-          const rejected: { line: number; message: string }[] = [];
-          const tally: Tally = {
-            files: 0,
-            definitions: 0,
-            imports: 0,
-            symbols: 0,
-            tags: 0,
-            unchanged: 0,
-          };
-          for (const pending of batch) {
-            const record = recordOf(pending);
-            if (record === null) continue;
-            if (typeof record === 'string') {
-              rejected.push({ line: pending.line, message: record });
-              continue;
-            }
-            let outcome;
-            if (isolate) {
-              db.exec('SAVEPOINT codeidx_file');
-              try {
-                outcome = writer.write(record, now);
-                db.exec('RELEASE codeidx_file');
-              } catch (err) {
-                db.exec('ROLLBACK TO codeidx_file');
-                db.exec('RELEASE codeidx_file');
-                if (!isRecordError(err)) throw err;
-                const message = `the database refused it: ${(err as Error).message}`;
-                if (options.strict) throw strictError(pending.line, message); // all rolls back
-                rejected.push({ line: pending.line, message });
-                continue;
-              }
-            } else {
-              outcome = writer.write(record, now);
-            }
-            if (!outcome.changed) {
-              tally.unchanged++;
-              continue;
-            }
-            changed.push(outcome.fileId);
-            if (outcome.existed) replaced.push(outcome.fileId);
-            tally.files++;
-            tally.definitions += record.definitions?.length ?? 0;
-            tally.imports += record.imports?.length ?? 0;
-            tally.symbols += record.symbols?.length ?? 0;
-            tally.tags += record.tags?.length ?? 0;
+      () => {
+        const triggers = syncTriggers(db);
+        const now = Date.now();
+        const changed: number[] = [];
+        const replaced: number[] = [];
+        const rejected: { line: number; message: string }[] = [];
+        const tally: Tally = {
+          files: 0,
+          definitions: 0,
+          imports: 0,
+          symbols: 0,
+          tags: 0,
+          unchanged: 0,
+        };
+        for (const pending of batch) {
+          const record = recordOf(pending);
+          if (record === null) continue;
+          if (typeof record === 'string') {
+            rejected.push({ line: pending.line, message: record });
+            continue;
           }
-          if (replaced.length) unindex.run(JSON.stringify(replaced));
-          if (changed.length) indexRows.run(JSON.stringify(changed));
-          return { tally, rejected };
-        }),
+          // A record without a hash gets one from its content: it may be unchanged too.
+          if (record === UNCHANGED || findHash.get(record.path) === record.hash) {
+            tally.unchanged++;
+            continue;
+          }
+          triggers.off();
+          let outcome;
+          if (isolate) {
+            db.exec('SAVEPOINT codeidx_file');
+            try {
+              outcome = writer.write(record, now);
+              db.exec('RELEASE codeidx_file');
+            } catch (err) {
+              db.exec('ROLLBACK TO codeidx_file');
+              db.exec('RELEASE codeidx_file');
+              if (!isRecordError(err)) throw err;
+              const message = `the database refused it: ${(err as Error).message}`;
+              if (options.strict) throw strictError(pending.line, message); // all rolls back
+              rejected.push({ line: pending.line, message });
+              continue;
+            }
+          } else {
+            outcome = writer.write(record, now);
+          }
+          if (!outcome.changed) {
+            tally.unchanged++;
+            continue;
+          }
+          changed.push(outcome.fileId);
+          if (outcome.existed) replaced.push(outcome.fileId);
+          tally.files++;
+          tally.definitions += record.definitions?.length ?? 0;
+          tally.imports += record.imports?.length ?? 0;
+          tally.symbols += record.symbols?.length ?? 0;
+          tally.tags += record.tags?.length ?? 0;
+        }
+        if (replaced.length) unindex.run(JSON.stringify(replaced));
+        if (changed.length) indexRows.run(JSON.stringify(changed));
+        triggers.restore();
+        return { tally, rejected };
+      },
       { logger },
     );
     report.files += tally.files;
@@ -478,6 +508,21 @@ export async function importJsonLines(
     }
     throw error;
   }
+  if (report.files > 0) await tidy(db, logger);
   report.ms = performance.now() - t0;
   return report;
+}
+
+/**
+ * After an import that wrote files: some FTS5 merge work (bounded) and a WAL checkpoint, so the
+ * database does not grow with every round of re-imports. Failing here fails nothing: the rows are
+ * committed, and the next import or `codeidx maintenance` tries again.
+ */
+async function tidy(db: Connection, logger: Logger): Promise<void> {
+  try {
+    await writeTransaction(db, () => mergeSearchIndex(db), { logger, maxAttempts: 2 });
+    checkpointWal(db);
+  } catch (err) {
+    logger.warn(`Import: index merge or WAL checkpoint skipped (${(err as Error).message})`);
+  }
 }
