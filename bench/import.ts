@@ -120,10 +120,10 @@ async function codeidxImport(db: Connection, lines: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
-/** The bundled CLI, built when missing: the real `codeidx`, without type stripping's memory. */
+/** The bundled CLI, built from the current sources: the real `codeidx`, without type stripping. */
 function cliPath(): string {
   const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-  if (!existsSync(cli)) {
+  {
     const built = spawnSync(process.execPath, ['esbuild.mjs'], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       stdio: 'inherit',
