@@ -16,12 +16,11 @@ import { buildMatchQuery } from '../src/storage/index/search.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
 import { benchPool } from './pool.ts';
+import { importBench } from './import.ts';
 
 const quick = process.argv.includes('--quick');
-const IMPORT_FILES = quick ? 1_000 : 10_000;
 const SEARCH_SIZES = quick ? [1_000, 5_000] : [10_000, 100_000];
 const POPULATE_FILES = SEARCH_SIZES.at(-1)!;
-const RUNS = quick ? 2 : 5;
 
 const migrations = loadMigrations();
 const root = mkdtempSync(join(tmpdir(), 'codeidx-bench-'));
@@ -42,110 +41,6 @@ const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
 
 async function* asyncLines(from: number, to: number): AsyncGenerator<string> {
   yield* syntheticLines(from, to);
-}
-
-/** The words of mixed-case names, as the search_documents view adds them. */
-const mixed = (name: string): boolean => /^.+[A-Z]/.test(name) && /[a-z]/.test(name);
-const split = (text: string): string => text.replace(/[A-Z]/g, (c) => ` ${c}`);
-function withWords(names: string[]): string {
-  const parts = names.filter(mixed);
-  return parts.length ? `${names.join(' ')} ${split(parts.join(' '))}` : names.join(' ');
-}
-
-/**
- * The baseline: the same JSON lines parsed and the same rows inserted with plain prepared
- * statements in one transaction, no sync triggers, and one FTS5 row per file built in JS.
- */
-function baselineImport(db: Connection, lines: string[]): number {
-  for (const { name } of db
-    .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search_sync_%'")
-    .all() as {
-    name: string;
-  }[]) {
-    db.exec(`DROP TRIGGER ${name}`);
-  }
-  const file = db.prepare(
-    'INSERT INTO files (path, filename, extension, size, last_modified, hash, language, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const def = db.prepare(
-    'INSERT INTO definitions (file_id, name, type, line, "column", exported, docstring, decorators, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const imp = db.prepare(
-    'INSERT INTO imports (file_id, module, type, names, line) VALUES (?, ?, ?, ?, ?)',
-  );
-  const sym = db.prepare(
-    'INSERT INTO symbols (file_id, name, kind, scope, line, "column") VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const tag = db.prepare('INSERT INTO file_tags (file_id, tag, weight) VALUES (?, ?, ?)');
-  const fts = db.prepare(
-    'INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const t0 = performance.now();
-  db.transaction(() => {
-    for (const line of lines) {
-      const r = JSON.parse(line) as ReturnType<typeof syntheticFile>;
-      const filename = r.path.slice(r.path.lastIndexOf('/') + 1);
-      const id = Number(
-        file.run(r.path, filename, '.ts', r.size, r.lastModified, r.hash!, r.language, Date.now())
-          .lastInsertRowid,
-      );
-      for (const d of r.definitions!) {
-        def.run(
-          id,
-          d.name,
-          d.type,
-          d.line,
-          d.column,
-          d.exported ? 1 : 0,
-          d.docstring ?? null,
-          d.decorators ? JSON.stringify(d.decorators) : null,
-          d.signature ?? null,
-        );
-      }
-      for (const m of r.imports!)
-        imp.run(id, m.module, m.type, JSON.stringify(m.names), m.line ?? null);
-      for (const s of r.symbols!) sym.run(id, s.name, s.kind, s.scope ?? null, s.line, s.column);
-      for (const t of r.tags!) tag.run(id, t.tag, t.weight);
-      const docs = r.definitions!.filter((d) => d.docstring).map((d) => d.docstring);
-      fts.run(
-        id,
-        withWords([filename]),
-        r.path,
-        withWords(r.definitions!.map((d) => d.name)),
-        r.imports!.map((m) => m.module).join(' '),
-        docs.length ? docs.join(' ') : null,
-        r
-          .tags!.map((t) => t.tag)
-          .sort()
-          .join(' '), // the view reads tags through their (file_id, tag) index
-      );
-    }
-  })();
-  const ms = performance.now() - t0;
-  // The comparison is fair only if the baseline indexes the very text the view defines.
-  const differ = db
-    .prepare(
-      `SELECT count(*) FROM search_index s JOIN search_documents d ON d.file_id = s.rowid
-       WHERE s.filename IS NOT d.filename OR s.path IS NOT d.path OR s.definitions IS NOT d.definitions
-          OR s.imports IS NOT d.imports OR s.docstrings IS NOT d.docstrings OR s.tags IS NOT d.tags`,
-    )
-    .pluck()
-    .get();
-  if (differ !== 0)
-    throw new Error(`the baseline indexed different text for ${String(differ)} files`);
-  return ms;
-}
-
-async function codeidxImport(db: Connection, lines: string[]): Promise<number> {
-  async function* feed(): AsyncGenerator<string> {
-    yield* lines;
-  }
-  const t0 = performance.now();
-  const report = await importJsonLines(db, feed());
-  if (report.errors.length || report.files !== lines.length) {
-    throw new Error(`import failed: ${JSON.stringify(report.errors[0])}`);
-  }
-  return performance.now() - t0;
 }
 
 function latency(
@@ -241,23 +136,8 @@ async function main(): Promise<void> {
   });
   report.initialMigration = { medianMs: round(median(migrationTimes)), target: '< 50 ms' };
 
-  // 2. Import against the baseline, alternating to share the machine's noise. The lines are made
-  // before timing; both sides parse the same JSON text.
-  const lines = [...syntheticLines(0, IMPORT_FILES)];
-  const ours: number[] = [];
-  const base: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    base.push(baselineImport(freshDb(), lines));
-    ours.push(await codeidxImport(freshDb(), lines));
-  }
-  report.import = {
-    files: IMPORT_FILES,
-    perFile: { definitions: 20, imports: 8, symbols: 10, tags: 2 },
-    codeidxMs: round(median(ours), 1),
-    baselineMs: round(median(base), 1),
-    ratio: round(median(ours) / median(base), 2),
-    target: 'ratio <= 1.3',
-  };
+  // 2. Import: ratio to plain better-sqlite3, re-import, the CLI's peak RSS, database size.
+  Object.assign(report, await importBench({ quick, freshDb }));
 
   // 3. Search and lookup latency at two sizes; at the larger size also the open of an up-to-date
   // database, which is what activation costs.

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openConnection } from '../src/storage/database/connection.ts';
 import type { CodeidxError } from '../src/storage/errors.ts';
-import { importJsonLines } from '../src/storage/index/importer.ts';
+import {
+  importJsonLines,
+  MAX_BATCH_BYTES,
+  MAX_REPORTED_ERRORS,
+} from '../src/storage/index/importer.ts';
 import { Repository } from '../src/storage/index/repository.ts';
 import { startChild } from './fixtures/child-process.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
@@ -41,6 +46,65 @@ describe('import streaming and strict mode', () => {
     // input is consumed batch by batch, never buffered whole.
     assert.deepEqual(seen, [50, 100, 150]);
     assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 150);
+  });
+
+  // Ensure a batch is bounded in bytes as well as in lines: 500 records of a few MB each would
+  // otherwise be held at once.
+  it('writes a batch once it holds MAX_BATCH_BYTES of input, before batchSize lines', async () => {
+    const db = t.open();
+    const doc = 'x'.repeat(MAX_BATCH_BYTES / 4);
+    const lines = Array.from({ length: 10 }, (_, i) => {
+      const r = fileRecord(`src/big${i}.ts`);
+      r.definitions![0]!.docstring = doc;
+      return `${JSON.stringify(r)}\n`;
+    });
+    const done: number[] = [];
+    const report = await importJsonLines(db, Readable.from(lines.map((l) => Buffer.from(l))), {
+      onProgress: (e) => done.push(e.done!),
+    });
+    assert.equal(report.files, 10);
+    assert.deepEqual(done, [4, 8, 10], 'four lines of a quarter each fill a batch');
+    assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 10);
+  });
+
+  // Ensure an input of nothing but bad lines cannot fill the memory with error messages.
+  it('lists the first MAX_REPORTED_ERRORS bad lines and counts them all', async () => {
+    const db = t.open();
+    const n = MAX_REPORTED_ERRORS + 250;
+    const input = Readable.from([Buffer.from('{"path":\n'.repeat(n))]);
+    const report = await importJsonLines(db, input);
+    assert.equal(report.errorCount, n);
+    assert.equal(report.errors.length, MAX_REPORTED_ERRORS);
+    assert.deepEqual(
+      report.errors.slice(0, 3).map((e) => e.line),
+      [1, 2, 3],
+    );
+  });
+
+  // Ensure a re-import of unchanged files only looks them up: no trigger DDL (which would
+  // re-prepare every statement), nothing written.
+  it('skips unchanged files without touching the schema or writing', async () => {
+    const db = t.open();
+    const records = Array.from({ length: 30 }, (_, i) => fileRecord(`src/f${i}.ts`, [`n${i}`]));
+    await importJsonLines(db, jsonLines(records), { batchSize: 10 });
+    const schemaVersion = db.pragma('schema_version', { simple: true });
+    const changes = db.prepare('SELECT total_changes()').pluck().get();
+    const report = await importJsonLines(db, jsonLines(records), { batchSize: 10 });
+    assert.equal(report.unchanged, 30);
+    assert.equal(report.files, 0);
+    assert.equal(db.pragma('schema_version', { simple: true }), schemaVersion);
+    assert.equal(db.prepare('SELECT total_changes()').pluck().get(), changes);
+  });
+
+  // Ensure an import leaves no large WAL behind and merges index segments: the database must not
+  // grow round after round of re-imports.
+  it('checkpoints and truncates the WAL after an import that wrote files', async () => {
+    const db = t.open();
+    const records = Array.from({ length: 200 }, (_, i) => fileRecord(`src/f${i}.ts`, [`n${i}`]));
+    await importJsonLines(db, jsonLines(records), { batchSize: 20 });
+    assert.equal(statSync(`${db.name}-wal`).size, 0, 'the WAL was truncated');
+    assert.equal(db.prepare('SELECT count(*) FROM search_index').pluck().get(), 200);
+    assert.equal(db.pragma('busy_timeout', { simple: true }), 5000, 'the busy timeout is back');
   });
 
   it('with strict, a row the database refuses in a later batch rolls back every batch', async () => {

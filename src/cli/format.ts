@@ -128,7 +128,7 @@ export function importReport(r: ImportReport): string {
     `Imported ${r.files} file(s) from ${r.lines} line(s) in ${ms(r.ms)} (${r.unchanged} unchanged): ${r.definitions} definitions, ${r.imports} imports, ${r.symbols} symbols, ${r.tags} tags.`,
   ];
   for (const e of r.errors.slice(0, 20)) lines.push(`  line ${e.line}: ${p(e.message)}`);
-  if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more bad line(s).`);
+  if (r.errorCount > 20) lines.push(`  … and ${r.errorCount - 20} more bad line(s).`);
   return `${lines.join('\n')}\n`;
 }
 

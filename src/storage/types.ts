@@ -276,6 +276,9 @@ export interface ImportReport {
   imports: number;
   symbols: number;
   tags: number;
+  /** Bad lines, in line order: the first MAX_REPORTED_ERRORS (1,000) of them. */
   errors: { line: number; message: string }[];
+  /** All bad lines, listed or not. */
+  errorCount: number;
   ms: number;
 }

@@ -80,3 +80,35 @@ export function checkSearchIndex(db: Connection): { ok: boolean; message: string
   }
   return { ok: true, message: `Full-text index ok (${rows} files).` };
 }
+
+/** Pages of FTS5 merge work done after an import: bounded, so it costs milliseconds. */
+export const MERGE_PAGES = 500;
+
+/**
+ * Merges some of the index's segments (FTS5 `'merge'`, at most MERGE_PAGES pages): every import
+ * commit adds segments, and a replaced file leaves its old entries in them until they merge.
+ * Run inside a write transaction. Returns whether it did any work.
+ */
+export function mergeSearchIndex(db: Connection): boolean {
+  const before = Number(db.prepare('SELECT total_changes()').pluck().get());
+  db.prepare("INSERT INTO search_index (search_index, rank) VALUES ('merge', ?)").run(MERGE_PAGES);
+  return Number(db.prepare('SELECT total_changes()').pluck().get()) > before + 1;
+}
+
+/**
+ * Copies the WAL into the database and, when no reader still uses it, truncates it to zero
+ * bytes: a big import otherwise leaves a WAL file as large as its biggest stretch between
+ * checkpoints. Waits at most `waitMs` for readers, then leaves the file for the next time.
+ */
+export function checkpointWal(db: Connection, waitMs = 100): boolean {
+  const [passive] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  if (!passive || passive.log !== passive.checkpointed) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.trunc(waitMs)}`);
+  try {
+    const [done] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return done?.busy === 0;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { throwIfCancelled, type Connection } from '../database/connection.ts';
 import { CodeidxError, sqliteCode, toCodeidxError } from '../errors.ts';
 import { beginWrite, writeTransaction } from '../database/lock.ts';
-import { indexFilesSql } from './fts.ts';
+import { checkpointWal, indexFilesSql, mergeSearchIndex } from './fts.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { FileWriter } from './repository.ts';
@@ -25,10 +25,56 @@ export interface ImportOptions {
   logger?: Logger;
 }
 
-interface Pending {
-  line: number;
-  record: ValidRecord;
+/**
+ * One line waiting for its batch: its raw text (parsed only when the batch is written, so a
+ * batch holds one string a line instead of thousands of objects that live long enough to reach
+ * V8's old generation), its bytes' place in the batch's `LineArena`, or why it could not be read.
+ */
+type Pending =
+  | { line: number; text: string }
+  | { line: number; start: number; end: number }
+  | { line: number; error: string };
+
+/**
+ * The bytes of one batch's lines, copied into one buffer that is reused from batch to batch. The
+ * stream's chunks then die young (a scavenge frees them); held until the batch is written, they
+ * would reach V8's old generation and their memory would pile up outside the heap until the next
+ * full collection (tens of MB on a fast pipe).
+ */
+class LineArena {
+  private buf = Buffer.allocUnsafe(MAX_BATCH_BYTES);
+  used = 0;
+
+  add(bytes: Buffer): { start: number; end: number } {
+    if (this.used + bytes.length > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes.length));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    const start = this.used;
+    this.used += bytes.copy(this.buf, start);
+    return { start, end: this.used };
+  }
+
+  text(start: number, end: number): string {
+    return this.buf.toString('utf8', start, end);
+  }
+
+  /** Empties it for the next batch; a buffer grown by one huge line is given back. */
+  reset(): void {
+    this.used = 0;
+    if (this.buf.length > 2 * MAX_BATCH_BYTES) this.buf = Buffer.allocUnsafe(MAX_BATCH_BYTES);
+  }
 }
+
+/** A batch is written when it holds this many bytes of input, even before `batchSize` lines. */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The errors an import report lists one by one; past that it only counts them (`errorCount`), so
+ * an input of nothing but bad lines cannot fill the memory with messages.
+ */
+export const MAX_REPORTED_ERRORS = 1000;
 
 /** The raw SQLite error under a CodeidxError that `writeTransaction` wrapped, or `err` itself. */
 function sqliteCause(err: unknown): unknown {
@@ -49,16 +95,23 @@ function isRecordError(err: unknown): boolean {
  * once from the `search_documents` view, and re-creates them with their exact SQL before it
  * commits: no other connection ever sees them missing, since DDL is transactional.
  */
-function withoutSyncTriggers<T>(db: Connection, fn: () => T): T {
-  const triggers = db
-    .prepare(
-      "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search\\_sync\\_%' ESCAPE '\\'",
-    )
-    .all() as { name: string; sql: string }[];
-  for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
-  const result = fn();
-  for (const t of triggers) db.exec(t.sql);
-  return result;
+function syncTriggers(db: Connection): { off: () => void; restore: () => void } {
+  let dropped: { name: string; sql: string }[] | undefined;
+  return {
+    /** Drops them, once, when the batch writes its first file (a batch of unchanged files never). */
+    off() {
+      if (dropped) return;
+      dropped = db
+        .prepare(
+          "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search\\_sync\\_%' ESCAPE '\\'",
+        )
+        .all() as { name: string; sql: string }[];
+      for (const t of dropped) db.exec(`DROP TRIGGER "${t.name}"`);
+    },
+    restore() {
+      for (const t of dropped ?? []) db.exec(t.sql);
+    },
+  };
 }
 
 /**
@@ -67,8 +120,12 @@ function withoutSyncTriggers<T>(db: Connection, fn: () => T): T {
  */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-/** One input line: its text, or why it cannot be read. */
-type Line = { number: number; text: string } | { number: number; error: string };
+/**
+ * One input line: its text (from a byte stream, its bytes, already checked to be UTF-8: they are
+ * decoded only when their batch is written, and until then stay outside V8's heap), or why it
+ * cannot be read.
+ */
+type Line = { number: number; text: string | Buffer } | { number: number; error: string };
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MIB = 1024 * 1024;
@@ -78,7 +135,7 @@ function tooLong(bytes: number, max: number): string {
   return `is longer than the limit of ${size} (${bytes.toLocaleString('en-US')} bytes); skipped`;
 }
 
-/** Checks and decodes one line's bytes (without its line break). */
+/** Checks one line's bytes (without its line break). */
 function decodeLine(number: number, bytes: Buffer, max: number): Line {
   if (number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     bytes = bytes.subarray(3); // a UTF-8 byte order mark
@@ -87,7 +144,7 @@ function decodeLine(number: number, bytes: Buffer, max: number): Line {
   if (!isUtf8(bytes)) {
     return { number, error: 'is not valid UTF-8; skipped (save the input as UTF-8)' };
   }
-  return { number, text: bytes.toString('utf8') };
+  return { number, text: bytes };
 }
 
 /**
@@ -196,14 +253,62 @@ function stoppedAfterCommit(
   );
 }
 
+/** A record whose path is stored with the same hash. */
+const UNCHANGED = Symbol('unchanged');
+
+/** The validated record on one line of text, or what is wrong with it. */
+function parseRecord(
+  text: string,
+  storedHash: (path: string) => string | undefined,
+): ValidRecord | string | typeof UNCHANGED {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return `not valid JSON (${(err as Error).message})`;
+  }
+  // An unchanged file costs one lookup, not a validation: the stored row passed every check.
+  const r = parsed as { path?: unknown; hash?: unknown } | null;
+  if (
+    typeof r?.path === 'string' &&
+    typeof r.hash === 'string' &&
+    storedHash(r.path) === r.hash.toLowerCase()
+  ) {
+    return UNCHANGED;
+  }
+  try {
+    return validateRecord(parsed);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** A line of nothing but white space (skipped). Bytes: ASCII white space only, without decoding. */
+function isBlank(text: string | Buffer): boolean {
+  if (typeof text === 'string') return text.trim() === '';
+  for (const b of text) if (b !== 0x20 && (b < 0x09 || b > 0x0d)) return false;
+  return true;
+}
+
+/** Rows written by one batch, added to the report once it committed. */
+interface Tally {
+  files: number;
+  definitions: number;
+  imports: number;
+  symbols: number;
+  tags: number;
+  unchanged: number;
+}
+
 /**
  * Loads indexer records, one JSON object a line, in batched transactions. The input is streamed:
- * memory holds one batch and one line (at most MAX_LINE_BYTES). Each file is written whole or not
- * at all; a bad line (too long, not UTF-8, bad JSON, a failed check, or a row the database
- * refuses) is reported with its number and nothing of it is written, while the rest loads. A
- * batch is written without savepoints; only when the database refuses something is it redone
- * file by file to find the bad line. Each batch takes the write lock with `writeTransaction`, so
- * an import waits for another writer instead of failing.
+ * memory holds one batch of raw lines (at most `batchSize` lines and about MAX_BATCH_BYTES) and
+ * one record at a time. Each file is written whole or not at all; a bad line (too long, not
+ * UTF-8, bad JSON, a failed check, or a row the database refuses) is reported with its number and
+ * nothing of it is written, while the rest loads. A batch is written without savepoints; only
+ * when the database refuses something is it redone file by file to find the bad line. Each batch
+ * takes the write lock with `writeTransaction`, so an import waits for another writer instead of
+ * failing; the lock is held while a batch is written, never while the input is read.
  */
 export async function importJsonLines(
   db: Connection,
@@ -222,94 +327,136 @@ export async function importJsonLines(
     symbols: 0,
     tags: 0,
     errors: [],
+    errorCount: 0,
     ms: 0,
   };
   /** The last line of the last committed batch. */
   let committedLine = 0;
   const writer = new FileWriter(db);
+  const arena = new LineArena();
+  const findHash = db.prepare<[string], string>('SELECT hash FROM files WHERE path = ?').pluck();
   const indexRows = db.prepare(indexFilesSql());
   const unindex = db.prepare(
     'DELETE FROM search_index WHERE rowid IN (SELECT value FROM json_each(?))',
   );
 
+  const strictError = (line: number, message: string): CodeidxError =>
+    new CodeidxError(
+      'IMPORT_INVALID',
+      `Line ${line}: ${message}. Nothing was imported (--strict).`,
+      {
+        hint: 'Fix the line, or import without --strict to load the other lines.',
+      },
+    );
+
   const bad = (line: number, message: string): void => {
-    if (options.strict) {
-      throw new CodeidxError(
-        'IMPORT_INVALID',
-        `Line ${line}: ${message}. Nothing was imported (--strict).`,
-        {
-          hint: 'Fix the line, or import without --strict to load the other lines.',
-        },
-      );
-    }
-    report.errors.push({ line, message });
+    report.errorCount++;
+    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, message });
     logger.warn(`Import line ${line}: ${message}`);
   };
 
-  const count = (r: ValidRecord): void => {
-    report.files++;
-    report.definitions += r.definitions?.length ?? 0;
-    report.imports += r.imports?.length ?? 0;
-    report.symbols += r.symbols?.length ?? 0;
-    report.tags += r.tags?.length ?? 0;
+  /** The record on a pending line, null for a blank one, or why it has none (strict: throws). */
+  const recordOf = (p: Pending): ValidRecord | string | typeof UNCHANGED | null => {
+    let record: ValidRecord | string | typeof UNCHANGED;
+    if ('error' in p) record = p.error;
+    else {
+      const text = 'text' in p ? p.text : arena.text(p.start, p.end);
+      if (text.trim() === '') return null; // blank but for Unicode white space
+      record = parseRecord(text, (path) => findHash.get(path));
+    }
+    if (typeof record === 'string' && options.strict) throw strictError(p.line, record);
+    return record;
   };
 
   /**
-   * Writes one batch in one transaction. Its outcome (counts, refused lines) reaches the report
-   * only once it committed: a retry after BUSY runs the function again from the start.
+   * Writes one batch in one transaction. Its outcome (counts, bad lines) reaches the report only
+   * once it committed: a retry after BUSY runs the function again from the start.
    */
   const writeBatch = async (batch: Pending[], isolate: boolean): Promise<void> => {
-    const { written, unchanged, refused } = await writeTransaction(
+    const { tally, rejected } = await writeTransaction(
       db,
-      () =>
-        withoutSyncTriggers(db, () => {
-          const now = Date.now();
-          const changed: number[] = [];
-          const replaced: number[] = [];
-          const written: ValidRecord[] = [];
-          const refused: { line: number; message: string }[] = [];
-          let unchanged = 0;
-          for (const { line, record } of batch) {
-            let outcome;
-            if (isolate) {
-              db.exec('SAVEPOINT codeidx_file');
-              try {
-                outcome = writer.write(record, now);
-                db.exec('RELEASE codeidx_file');
-              } catch (err) {
-                db.exec('ROLLBACK TO codeidx_file');
-                db.exec('RELEASE codeidx_file');
-                if (!isRecordError(err)) throw err;
-                const message = `the database refused it: ${(err as Error).message}`;
-                if (options.strict) bad(line, message); // throws: the whole import rolls back
-                refused.push({ line, message });
-                continue;
-              }
-            } else {
+      () => {
+        const triggers = syncTriggers(db);
+        const now = Date.now();
+        const changed: number[] = [];
+        const replaced: number[] = [];
+        const rejected: { line: number; message: string }[] = [];
+        const tally: Tally = {
+          files: 0,
+          definitions: 0,
+          imports: 0,
+          symbols: 0,
+          tags: 0,
+          unchanged: 0,
+        };
+        for (const pending of batch) {
+          const record = recordOf(pending);
+          if (record === null) continue;
+          if (typeof record === 'string') {
+            rejected.push({ line: pending.line, message: record });
+            continue;
+          }
+          // A record without a hash gets one from its content: it may be unchanged too.
+          if (record === UNCHANGED || findHash.get(record.path) === record.hash) {
+            tally.unchanged++;
+            continue;
+          }
+          triggers.off();
+          let outcome;
+          if (isolate) {
+            db.exec('SAVEPOINT codeidx_file');
+            try {
               outcome = writer.write(record, now);
-            }
-            if (!outcome.changed) {
-              unchanged++;
+              db.exec('RELEASE codeidx_file');
+            } catch (err) {
+              db.exec('ROLLBACK TO codeidx_file');
+              db.exec('RELEASE codeidx_file');
+              if (!isRecordError(err)) throw err;
+              const message = `the database refused it: ${(err as Error).message}`;
+              if (options.strict) throw strictError(pending.line, message); // all rolls back
+              rejected.push({ line: pending.line, message });
               continue;
             }
-            changed.push(outcome.fileId);
-            if (outcome.existed) replaced.push(outcome.fileId);
-            written.push(record);
+          } else {
+            outcome = writer.write(record, now);
           }
-          if (replaced.length) unindex.run(JSON.stringify(replaced));
-          if (changed.length) indexRows.run(JSON.stringify(changed));
-          return { written, unchanged, refused };
-        }),
+          if (!outcome.changed) {
+            tally.unchanged++;
+            continue;
+          }
+          changed.push(outcome.fileId);
+          if (outcome.existed) replaced.push(outcome.fileId);
+          tally.files++;
+          tally.definitions += record.definitions?.length ?? 0;
+          tally.imports += record.imports?.length ?? 0;
+          tally.symbols += record.symbols?.length ?? 0;
+          tally.tags += record.tags?.length ?? 0;
+        }
+        if (replaced.length) unindex.run(JSON.stringify(replaced));
+        if (changed.length) indexRows.run(JSON.stringify(changed));
+        triggers.restore();
+        return { tally, rejected };
+      },
       { logger },
     );
-    written.forEach(count);
-    report.unchanged += unchanged;
-    for (const r of refused) bad(r.line, r.message);
+    report.files += tally.files;
+    report.definitions += tally.definitions;
+    report.imports += tally.imports;
+    report.symbols += tally.symbols;
+    report.tags += tally.tags;
+    report.unchanged += tally.unchanged;
+    for (const r of rejected) bad(r.line, r.message);
   };
 
   const flush = async (batch: Pending[]): Promise<void> => {
     if (batch.length === 0) return;
     throwIfCancelled(options.cancel, 'The import');
+    if (batch.every((p) => 'error' in p)) {
+      // Nothing to write: no lock, no transaction.
+      for (const p of batch) bad(p.line, recordOf(p) as string);
+      committedLine = batch.at(-1)!.line;
+      return;
+    }
     try {
       await writeBatch(batch, Boolean(options.strict));
     } catch (err) {
@@ -328,29 +475,23 @@ export async function importJsonLines(
   if (options.strict) await beginWrite(db, { logger });
   try {
     let batch: Pending[] = [];
+    let bytes = 0;
     for await (const line of readLines(input, options.maxLineBytes ?? MAX_LINE_BYTES)) {
       report.lines = line.number;
       if ('error' in line) {
-        bad(line.number, line.error);
-        continue;
+        batch.push({ line: line.number, error: line.error });
+      } else {
+        if (isBlank(line.text)) continue;
+        if (typeof line.text === 'string') {
+          batch.push({ line: line.number, text: line.text });
+          bytes += line.text.length;
+        } else batch.push({ line: line.number, ...arena.add(line.text) });
       }
-      if (line.text.trim() === '') continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line.text);
-      } catch (err) {
-        bad(line.number, `not valid JSON (${(err as Error).message})`);
-        continue;
-      }
-      try {
-        batch.push({ line: line.number, record: validateRecord(parsed) });
-      } catch (err) {
-        bad(line.number, (err as Error).message);
-        continue;
-      }
-      if (batch.length >= batchSize) {
+      if (batch.length >= batchSize || bytes + arena.used >= MAX_BATCH_BYTES) {
         await flush(batch);
         batch = [];
+        bytes = 0;
+        arena.reset();
       }
     }
     await flush(batch);
@@ -367,6 +508,21 @@ export async function importJsonLines(
     }
     throw error;
   }
+  if (report.files > 0) await tidy(db, logger);
   report.ms = performance.now() - t0;
   return report;
+}
+
+/**
+ * After an import that wrote files: some FTS5 merge work (bounded) and a WAL checkpoint, so the
+ * database does not grow with every round of re-imports. Failing here fails nothing: the rows are
+ * committed, and the next import or `codeidx maintenance` tries again.
+ */
+async function tidy(db: Connection, logger: Logger): Promise<void> {
+  try {
+    await writeTransaction(db, () => mergeSearchIndex(db), { logger, maxAttempts: 2 });
+    checkpointWal(db);
+  } catch (err) {
+    logger.warn(`Import: index merge or WAL checkpoint skipped (${(err as Error).message})`);
+  }
 }
