@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { COMMANDS } from '../../src/cli/table.ts';
 import { CLI, cliWorkspace } from './helpers.ts';
 
 describe('codeidx (dispatch, help, exit codes)', function () {
@@ -39,5 +40,20 @@ describe('codeidx (dispatch, help, exit codes)', function () {
       /^codeidx: needs Node\.js 22\.14 or newer \(Node-API 10\); found Node v\d+/,
     );
     assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+
+  // Ensure help comes from the one table: every command listed, every option explained.
+  it('--help lists every command and COMMAND --help every option, both from the command table', () => {
+    const help = cli(['--help']);
+    assert.equal(help.code, 0);
+    for (const c of COMMANDS) {
+      assert.ok(help.stdout.includes(`  ${c.name} `), `${c.name} in --help`);
+      const own = cli([c.name, '--help']);
+      assert.equal(own.code, 0, c.name);
+      assert.ok(own.stdout.includes(`Usage: ${c.usage}\n`), c.name);
+      for (const option of Object.keys(c.options))
+        assert.match(own.stdout, new RegExp(`--${option}\\b.* \\w`), `${c.name} --${option}`);
+    }
+    assert.equal(cli([]).code, 2, 'no command is a usage error');
   });
 });

@@ -9,7 +9,7 @@ import { serviceOptions, withService } from '../target.ts';
 export const restore: Command = {
   name: 'restore',
   summary: 'Replace the database with a verified backup; the replaced file is kept beside it.',
-  usage: `codeidx restore FILE ${TARGET_USAGE} [--yes]`,
+  usage: `codeidx restore FILE ${TARGET_USAGE} [--yes] [--json]`,
   options: { ...TARGET, ...YES_FLAG, ...JSON_FLAG },
   positionals: 1,
   async run(v, [file], io) {
