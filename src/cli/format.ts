@@ -1,6 +1,7 @@
 // Human-readable output of the CLI. JSON output is the data itself; these only lay it out.
 // Every value from the data goes through `p` (printable): it can never drive the terminal.
 import { readFileSync } from 'node:fs';
+import type { IndexSummary } from '../indexer/index.ts';
 import type { CodeidxError } from '../storage/errors.ts';
 import { printable as p } from '../storage/text.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   MigrationStatus,
   RestoreResult,
   SearchResult,
+  SymbolMatch,
 } from '../storage/types.ts';
 
 const pad3 = (n: number): string => String(n).padStart(3, '0');
@@ -135,4 +137,26 @@ export function importReport(r: ImportReport): string {
 export function searchResults(results: SearchResult[]): string {
   if (!results.length) return 'No results.\n';
   return `${results.map((r) => `${r.score.toFixed(2).padStart(7)}  ${p(r.path)}\n         ${p(r.snippet.replace(/\s+/g, ' '))}`).join('\n')}\n`;
+}
+
+/** `codeidx index`: what the index holds now, what this run did, and what it skipped and why. */
+export function indexSummary(folder: string, s: IndexSummary): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const lines = [
+    `Indexed ${p(folder)} in ${ms(s.ms)}: ${n(s.files)} file(s) in the index (${n(s.parsed)} parsed, ${n(s.unchanged)} unchanged, ${n(s.removed)} removed).`,
+    `  ${n(s.definitions)} definitions, ${n(s.imports)} imports.`,
+  ];
+  const skipped = Object.entries(s.skipped).filter(([, count]) => count > 0);
+  if (skipped.length)
+    lines.push(
+      `  Skipped: ${skipped.map(([reason, count]) => `${n(count)} ${reason}`).join(', ')}.`,
+    );
+  for (const e of s.errors) lines.push(`  could not parse ${p(e.path)}: ${p(e.message)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `codeidx symbols`: `path:line:column kind name`, best first (the column counts from 1). */
+export function symbolMatches(matches: SymbolMatch[]): string {
+  if (!matches.length) return 'No definitions match.\n';
+  return `${matches.map((m) => `${p(m.path)}:${m.line}:${m.column + 1} ${m.kind} ${p(m.name)}`).join('\n')}\n`;
 }

@@ -32,6 +32,7 @@ import type {
   RepairResult,
   RestoreResult,
   SearchResult,
+  SymbolMatch,
 } from './types.ts';
 
 const REFUSALS: string[] = ['DATABASE_NEWER', 'SCHEMA_DRIFT', 'CHECKSUM_MISMATCH'];
@@ -501,6 +502,37 @@ export class DatabaseService {
       }
       throw err;
     }
+  }
+
+  /**
+   * TEMPORARY (clisplit): exact names first, then prefixes, through the repository's definition
+   * lookups, until the "symbols" branch's ranked search replaces it at merge.
+   */
+  searchSymbols(text: string, o: { limit?: number } = {}): SymbolMatch[] {
+    const limit = o.limit ?? 50;
+    const repo = this.repo();
+    const seen = new Set<number>();
+    const matches: SymbolMatch[] = [];
+    for (const [rows, score] of [
+      [repo.findDefinitions(text, { limit }), 2],
+      [repo.findDefinitions(text, { limit, prefix: true }), 1],
+    ] as const) {
+      for (const r of rows) {
+        if (seen.has(r.id) || matches.length >= limit) continue;
+        seen.add(r.id);
+        matches.push({
+          name: r.name,
+          kind: r.type,
+          path: r.path,
+          line: r.line,
+          column: r.column,
+          exported: r.exported,
+          signature: r.signature ?? null,
+          score,
+        });
+      }
+    }
+    return matches;
   }
 
   /** The repository over this connection, for indexers that write records one by one. */

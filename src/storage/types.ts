@@ -244,6 +244,18 @@ export interface FileRow {
   indexedAt: number;
 }
 
+/** A definition found by a symbol search, best first. */
+export interface SymbolMatch {
+  name: string;
+  kind: DefinitionType;
+  path: string;
+  line: number;
+  column: number;
+  exported: boolean;
+  signature: string | null;
+  score: number;
+}
+
 export interface DefinitionRow extends DefinitionInput {
   id: number;
   fileId: number;
