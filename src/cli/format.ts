@@ -2,7 +2,7 @@
 // Every value from the data goes through `p` (printable): it can never drive the terminal.
 import { readFileSync } from 'node:fs';
 import type { CodeidxError } from '../storage/errors.ts';
-import { printable as p } from '../storage/text.ts';
+import { formatBytes as bytes, printable as p } from '../storage/text.ts';
 import type {
   BackupResult,
   HealthReport,
@@ -18,12 +18,6 @@ const pad3 = (n: number): string => String(n).padStart(3, '0');
 /** Milliseconds as people read them. */
 export function ms(value: number): string {
   return value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** The package's version, read from the package.json beside the code. */
