@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  backupFolder,
   createBackup,
   lastBackup,
   listBackups,
@@ -33,6 +34,7 @@ import {
 import {
   ENCRYPTION_HEADER_BYTES,
   ENCRYPTION_TAG_BYTES,
+  encryptFile,
   isEncryptedFile,
 } from '../src/storage/backup/crypto.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
@@ -624,6 +626,32 @@ describe('backups', () => {
       const second = restoreBackup({ dbPath: dbPath(), file: path, now }).previous!;
       assert.equal(second, `${first}-2`);
       assert.ok(existsSync(first) && existsSync(second));
+    });
+  });
+
+  describe('backupFolder and keys', () => {
+    // Ensure one rule places backups for the core, the CLI and the extension.
+    it('puts backups in codeidx-backups beside the database unless a folder is chosen', () => {
+      assert.equal(backupFolder(dbPath()), backups());
+      assert.equal(backupFolder(dbPath(), join(dir, 'chosen')), join(dir, 'chosen'));
+    });
+
+    // Ensure every encrypting path refuses an empty key alike, with the fix that sets one.
+    it('refuses an empty key for a backup and for encryption, naming the fix', () => {
+      const db = track(makeDatabase(dbPath(), { version: 1 }));
+      for (const attempt of [
+        () => createBackup(db, { dbPath: dbPath(), key: '' }),
+        () => encryptFile(dbPath(), 0, ''),
+      ]) {
+        assert.throws(attempt, (err: unknown) => {
+          assert.ok(err instanceof CodeidxError);
+          assert.equal(err.code, 'INVALID_ARGUMENT');
+          assert.match(err.message, /needs a non-empty key/);
+          assert.equal(err.fix?.command, 'codeidx.setBackupKey');
+          return true;
+        });
+      }
+      assert.ok(!existsSync(backups()), 'nothing was written');
     });
   });
 });

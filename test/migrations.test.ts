@@ -255,6 +255,39 @@ describe('migrations', () => {
       assert.equal(audit[0]!.version, 3);
     });
 
+    // Ensure the seal refuses to commit what the steps broke while foreign keys were off.
+    it('refuses to commit a run that leaves a foreign key violation, keeping the old version', () => {
+      manager().migrate({ to: 1 });
+      const dangling = {
+        ...BASIC,
+        '002_add_notes.up.sql': `${BASIC['002_add_notes.up.sql']}INSERT INTO notes (item_id, body) VALUES (42, 'orphan');\n`,
+      };
+      const m = manager(dangling);
+      const before = schemaOf(open[1]!);
+      const err = rejects(() => m.migrate(), 'MIGRATION_FAILED');
+      assert.match(err.message, /left 1 foreign key violation/);
+      assert.equal(open[1]!.pragma('user_version', { simple: true }), 1, 'nothing committed');
+      assert.deepEqual(schemaOf(open[1]!), before);
+      assert.equal(open[1]!.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
+    });
+
+    // Ensure the plan runs ups in version order and downs in reverse, and nothing for no move.
+    it('plans ups in version order and downs in reverse', () => {
+      const m = manager();
+      const steps = (from: number, to: number): unknown[] =>
+        m.plan(from, to).map((s) => [s.version, s.direction]);
+      assert.deepEqual(steps(0, 3), [
+        [1, 'up'],
+        [2, 'up'],
+        [3, 'up'],
+      ]);
+      assert.deepEqual(steps(3, 1), [
+        [3, 'down'],
+        [2, 'down'],
+      ]);
+      assert.deepEqual(steps(2, 2), []);
+    });
+
     it('reports progress per step and per batch, with increments adding up to 100', () => {
       const db = connect();
       manager(BASIC, db).migrate({ to: 2 });
@@ -345,6 +378,38 @@ describe('migrations', () => {
         m.migrate().steps.map((s) => s.version),
         [3],
       );
+    });
+
+    // Ensure a history that does not match the build (renamed, unknown, with a gap) is named and refused.
+    it('names a history that does not match this build, and refuses to run on it', () => {
+      const m = manager();
+      m.migrate({ to: 2 });
+      const db = open[0]!;
+      db.prepare("UPDATE schema_migrations SET name = 'renamed' WHERE version = 2").run();
+      db.prepare(
+        "INSERT INTO schema_migrations VALUES (9, 'from_the_future', 'x', '2026-01-01', 1)",
+      ).run();
+      assert.deepEqual(
+        m.status().problems.map((p) => [p.kind, p.version]),
+        [
+          ['history-mismatch', 2],
+          ['unknown-applied', 9],
+        ],
+      );
+      const err = rejects(() => m.migrate(), 'SCHEMA_DRIFT');
+      assert.match(err.message, /^Refusing to migrate: Migration 2 is "renamed" in the database/);
+      const refused = db
+        .prepare("SELECT version FROM migration_audit WHERE action = 'refused'")
+        .pluck()
+        .all();
+      assert.deepEqual(refused, [2], 'the refusal is audited, naming the version');
+
+      db.prepare("UPDATE schema_migrations SET name = 'add_notes' WHERE version = 2").run();
+      db.prepare('DELETE FROM schema_migrations WHERE version IN (1, 9)').run();
+      const [gap] = m.status().problems;
+      assert.equal(gap?.kind, 'history-mismatch');
+      assert.match(gap.message, /schema version is 2 but the history lists \[2\]/);
+      rejects(() => m.rollback({ to: 0 }), 'SCHEMA_DRIFT');
     });
 
     it('leaves a database newer than the build alone, both ways', () => {

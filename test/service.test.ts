@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID } from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
-import { DatabaseService } from '../src/storage/service.ts';
+import { DatabaseService, resolveDatabasePath } from '../src/storage/service.ts';
 import { fileRecord as record, jsonLines as lines } from './helpers.ts';
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
@@ -228,5 +228,22 @@ describe('DatabaseService', () => {
       ['src/keep.ts'],
     );
     assert.equal(s.connection.pragma('integrity_check', { simple: true }), 'ok');
+  });
+
+  // Ensure the default location and an explicit file are resolved by one rule.
+  it('resolves <workspace>/.vscode/codeidx.db, and an explicit dbPath wins', () => {
+    assert.equal(resolveDatabasePath({ workspace: ws }), dbFile());
+    assert.equal(
+      resolveDatabasePath({ workspace: ws, dbPath: join(ws, 'x.db') }),
+      join(ws, 'x.db'),
+    );
+  });
+
+  // Ensure an encrypted backup without a key is refused before anything is written.
+  it('refuses an encrypted backup without a key, naming the fix that sets one', async () => {
+    const s = await open();
+    const err = await rejectsWith(s.backup({ encrypt: true }), 'INVALID_ARGUMENT');
+    assert.equal(err.fix?.command, 'codeidx.setBackupKey');
+    assert.ok(!existsSync(join(ws, '.vscode', 'codeidx-backups')));
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openConnection } from '../src/storage/database/connection.ts';
-import { printable, printableLines } from '../src/storage/text.ts';
+import { formatBytes, printable, printableLines } from '../src/storage/text.ts';
 import { fileRecord } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -113,5 +113,15 @@ describe('data never drives the terminal', () => {
       };
       assert.ok(report.errors[0]!.message.includes(CLEAR), '--json keeps the exact text');
     });
+  });
+});
+
+describe('sizes', () => {
+  // Ensure the CLI and the extension print sizes in the same binary units.
+  it('formatBytes prints bytes, KiB and MiB', () => {
+    assert.equal(formatBytes(0), '0 B');
+    assert.equal(formatBytes(1023), '1023 B');
+    assert.equal(formatBytes(1536), '1.5 KiB');
+    assert.equal(formatBytes(5 * 1024 * 1024), '5.0 MiB');
   });
 });

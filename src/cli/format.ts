@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { IndexSummary } from '../indexer/index.ts';
 import type { CodeidxError } from '../storage/errors.ts';
-import { printable as p } from '../storage/text.ts';
+import { formatBytes as bytes, printable as p } from '../storage/text.ts';
 import type {
   BackupResult,
   HealthReport,
@@ -20,12 +20,6 @@ const pad3 = (n: number): string => String(n).padStart(3, '0');
 /** Milliseconds as people read them. */
 export function ms(value: number): string {
   return value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** The package's version, read from the package.json beside the code. */

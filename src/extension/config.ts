@@ -1,5 +1,7 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { backupFolder } from '../storage/backup/names.ts';
+import { DEFAULT_DATABASE_PATH } from '../storage/database/location.ts';
 import type { ClientOptions } from '../storage/worker/client.ts';
 
 /** The settings of one folder, read fresh each time (changes apply without a reload). */
@@ -17,8 +19,6 @@ export interface FolderSettings {
   /** WAL size that triggers a checkpoint and truncate after a write (`codeidx.checkpoint.walLimitMiB`). */
   walLimitMiB: number;
 }
-
-export const DEFAULT_DATABASE_PATH = '.vscode/codeidx.db';
 
 export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const c = vscode.workspace.getConfiguration('codeidx', folder.uri);
@@ -80,6 +80,7 @@ export function poolSettings(settings: FolderSettings): {
   };
 }
 
+/** A folder's backup folder, by the core's one rule (`backupFolder`) over its settings. */
 export function backupDirOf(settings: FolderSettings): string {
-  return settings.backupDirectory ?? join(settings.databasePath, '..', 'codeidx-backups');
+  return backupFolder(settings.databasePath, settings.backupDirectory);
 }

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import type { DatabaseInfo } from '../storage/worker/protocol.ts';
 import type { HealthReport, MigrationStatus } from '../storage/types.ts';
+import { formatBytes } from '../storage/text.ts';
+
+export { formatBytes };
 
 export const REPORT_SCHEME = 'codeidx-report';
 
@@ -32,12 +35,6 @@ export class ReportProvider implements vscode.TextDocumentContentProvider {
 
 const cell = (s: unknown): string => String(s ?? '').replace(/\|/g, '\\|');
 const ms = (n: number): string => `${Math.round(n)} ms`;
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 export function migrationStatusMarkdown(folder: string, path: string, s: MigrationStatus): string {
   const lines = [

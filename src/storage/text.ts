@@ -42,3 +42,10 @@ export function printableLines(text: string): string {
     .map((line) => line.split('\t').map(printable).join('\t'))
     .join('\n');
 }
+
+/** A size as people read it, in binary units: `512 B`, `1.5 KiB`, `12.3 MiB`. The one format. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -134,6 +134,31 @@ export interface HealthCheck {
   fix?: Fix;
 }
 
+/** The newest backup of a database and how old it is, as reports show it. */
+export interface LastBackup {
+  path: string;
+  /** When it was taken, ISO 8601 UTC. */
+  at: string;
+  ageHours: number;
+}
+
+/** What the open did to a file it could not use, so the user can be told (and find the file). */
+export interface OpenNotice {
+  kind: 'moved-aside';
+  reason: 'corrupt' | 'foreign';
+  movedTo: string;
+  message: string;
+}
+
+/** The database file at a glance: where, how large, which schema, the last backup. */
+export interface DatabaseInfo {
+  path: string;
+  sizeBytes: number;
+  schemaVersion: number;
+  latestVersion: number;
+  lastBackup?: LastBackup;
+}
+
 export interface HealthReport {
   status: HealthState;
   path: string;
@@ -141,7 +166,7 @@ export interface HealthReport {
   schemaVersion: number;
   latestVersion: number;
   sizeBytes: number;
-  lastBackup?: { path: string; at: string; ageHours: number };
+  lastBackup?: LastBackup;
   checkedAt: string;
 }
 

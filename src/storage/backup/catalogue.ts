@@ -7,7 +7,8 @@ import { basename, dirname, join } from 'node:path';
 import { toCodeidxError } from '../errors.ts';
 import { removeQuietly } from '../database/files.ts';
 import type { Logger } from '../log.ts';
-import { defaultBackupDir, parseBackupName } from './names.ts';
+import type { LastBackup } from '../types.ts';
+import { backupFolder, parseBackupName } from './names.ts';
 
 /** One backup found in a folder. */
 export interface BackupInfo {
@@ -60,10 +61,10 @@ export function lastBackup(
   dbPath: string,
   dir?: string,
   now: Date = new Date(),
-): { path: string; at: string; ageHours: number } | undefined {
+): LastBackup | undefined {
   let newest: BackupInfo | undefined;
   try {
-    newest = listBackups(dir ?? defaultBackupDir(dbPath))[0];
+    newest = listBackups(backupFolder(dbPath, dir))[0];
   } catch {
     return undefined; // an unreadable folder shows as "no backup", it does not break a report
   }

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fsyncSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { APPLICATION_ID, type Connection } from '../database/connection.ts';
-import { encryptFile } from './crypto.ts';
+import { encryptFile, requireEncryptionKey } from './crypto.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import {
   assertInside,
@@ -22,7 +22,7 @@ import {
 import { silentLogger, type Logger } from '../log.ts';
 import type { BackupResult, ProgressListener } from '../types.ts';
 import { rotate } from './catalogue.ts';
-import { BACKUP_TEMP_PREFIX, DEFAULT_KEEP, defaultBackupDir, uniqueName } from './names.ts';
+import { BACKUP_TEMP_PREFIX, DEFAULT_KEEP, backupFolder, uniqueName } from './names.ts';
 import { removeLeftoverTemps } from './leftovers.ts';
 import { checkDatabaseFile, decryptToTemp } from './verify.ts';
 
@@ -82,7 +82,7 @@ export function createBackup(db: Connection, options: CreateBackupOptions): Back
   }
   const dbDir = dirname(resolve(options.dbPath));
   const out = options.out === undefined ? undefined : resolve(options.out);
-  const dir = out ? dirname(out) : resolve(options.dir ?? defaultBackupDir(options.dbPath));
+  const dir = out ? dirname(out) : backupFolder(options.dbPath, options.dir);
   checkTarget(options.dbPath, dir, out);
   const temps: string[] = [];
   try {
@@ -166,11 +166,7 @@ function checkOptions(db: Connection, options: CreateBackupOptions, keep: number
       `keep must be a whole number of 1 or more (got ${keep}).`,
     );
   }
-  if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
-    throw new CodeidxError('INVALID_ARGUMENT', 'An encrypted backup needs a non-empty key.', {
-      hint: 'Set CODEIDX_BACKUP_KEY (CLI) or the backup key in VS Code.',
-    });
-  }
+  if (options.key !== undefined) requireEncryptionKey(options.key);
   if (!db.open) throw new CodeidxError('INVALID_ARGUMENT', 'The connection to back up is closed.');
   if (db.inTransaction) {
     throw new CodeidxError('INVALID_ARGUMENT', 'Cannot back up inside an open transaction.', {
@@ -182,7 +178,7 @@ function checkOptions(db: Connection, options: CreateBackupOptions, keep: number
 /** `out` must be new and its folder must exist; the default folder must not lead elsewhere. */
 function checkTarget(dbPath: string, dir: string, out: string | undefined): void {
   if (out === undefined) {
-    if (dir === defaultBackupDir(dbPath)) {
+    if (dir === backupFolder(dbPath)) {
       assertInside(dirname(resolve(dbPath)), dir, 'The backup folder');
     }
     return;

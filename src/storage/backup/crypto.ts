@@ -33,6 +33,7 @@ import {
 } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CodeidxError } from '../errors.ts';
+import { SET_BACKUP_KEY } from '../fixes.ts';
 import {
   ENCRYPTION_MAGIC,
   probeHeader,
@@ -45,6 +46,20 @@ export { ENCRYPTION_MAGIC, type ByteProgress };
 export const ENCRYPTION_FORMAT_VERSION = 1;
 export const ENCRYPTION_HEADER_BYTES = 59;
 export const ENCRYPTION_TAG_BYTES = 16;
+
+/** Whether `key` can encrypt or decrypt a backup: a non-empty string. The one empty-key check. */
+export function isUsableKey(key: unknown): key is string {
+  return typeof key === 'string' && key !== '';
+}
+
+/** The key to encrypt a backup with, or INVALID_ARGUMENT saying how to set one. */
+export function requireEncryptionKey(key: unknown): string {
+  if (isUsableKey(key)) return key;
+  throw new CodeidxError('INVALID_ARGUMENT', 'An encrypted backup needs a non-empty key.', {
+    hint: 'Set CODEIDX_BACKUP_KEY (CLI) or the backup key in VS Code.',
+    fix: SET_BACKUP_KEY,
+  });
+}
 
 const SCRYPT = { log2N: 15, r: 8, p: 1 };
 /** Bounds for the scrypt parameters read from a file, so a hostile header cannot ask for gigabytes. */
@@ -103,11 +118,7 @@ export function encryptFile(
   passphrase: string,
   onProgress?: ByteProgress,
 ): void {
-  if (typeof passphrase !== 'string' || passphrase.length === 0) {
-    throw new CodeidxError('INVALID_ARGUMENT', 'An encrypted backup needs a non-empty key.', {
-      hint: 'Set CODEIDX_BACKUP_KEY (CLI) or the backup key in VS Code.',
-    });
-  }
+  requireEncryptionKey(passphrase);
   const salt = randomBytes(16);
   const iv = randomBytes(12);
   const keys = deriveKeys(passphrase, salt, SCRYPT);

@@ -7,7 +7,7 @@ export {
   BACKUP_DIR_NAME,
   DEFAULT_KEEP,
   backupFileName,
-  defaultBackupDir,
+  backupFolder,
   parseBackupName,
 } from './names.ts';
 export { lastBackup, listBackups, listReplaced, type BackupInfo } from './catalogue.ts';

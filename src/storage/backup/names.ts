@@ -20,9 +20,12 @@ export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 const NAME_PATTERN = /^codeidx-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)-v(\d+)\.db(\.enc)?$/;
 
-/** `<dirname(dbPath)>/codeidx-backups`. */
-export function defaultBackupDir(dbPath: string): string {
-  return join(dirname(resolve(dbPath)), BACKUP_DIR_NAME);
+/**
+ * The folder that holds a database's backups: `dir` when the user chose one, else
+ * `<dirname(dbPath)>/codeidx-backups`. The one rule for the core, the CLI and the extension.
+ */
+export function backupFolder(dbPath: string, dir?: string): string {
+  return dir === undefined ? join(dirname(resolve(dbPath)), BACKUP_DIR_NAME) : resolve(dir);
 }
 
 /** Prefix of the temp files a restore (or an encrypted backup's plaintext) leaves beside `dbPath`. */

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { assertDatabasePathSafe, isInside } from '../database/files.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { removeLeftoverTemps, removeLeftoverVerifyDirs } from './leftovers.ts';
-import { BACKUP_TEMP_PREFIX, defaultBackupDir, restoreTempPrefix } from './names.ts';
+import { BACKUP_TEMP_PREFIX, backupFolder, restoreTempPrefix } from './names.ts';
 import { finishInterruptedRestore } from './restore.ts';
 
 /** The open options this needs (DatabaseService's `ServiceOptions` fits). */
@@ -58,8 +58,7 @@ export function recoverDatabaseFiles(path: string, options: RecoverOptions = {})
     [restoreTempPrefix(dbPath), BACKUP_TEMP_PREFIX],
     logger,
   );
-  const backupDir =
-    options.backupDir === undefined ? defaultBackupDir(dbPath) : resolve(options.backupDir);
+  const backupDir = backupFolder(dbPath, options.backupDir);
   if (options.backupDir !== undefined || isInside(dbDir, backupDir)) {
     removed.push(...removeLeftoverTemps(backupDir, [BACKUP_TEMP_PREFIX], logger));
   }

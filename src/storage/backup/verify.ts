@@ -7,7 +7,7 @@ import { chmodSync, closeSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { APPLICATION_ID } from '../database/connection.ts';
-import { decryptFile } from './crypto.ts';
+import { decryptFile, isUsableKey } from './crypto.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import { copyPrivate, createPrivateFile, probeHeader, tempName } from '../database/files.ts';
 import type { Logger } from '../log.ts';
@@ -135,7 +135,7 @@ export function decryptToTemp(
 
 /** The key for an encrypted backup, or BACKUP_INVALID saying which variable to set. */
 export function requireKey(path: string, key: string | undefined): string {
-  if (key === undefined || key === '') {
+  if (!isUsableKey(key)) {
     throw new CodeidxError('BACKUP_INVALID', `${path} is encrypted and no key was given.`, {
       hint: 'Set CODEIDX_BACKUP_KEY (CLI) or the backup key in VS Code to the passphrase it was made with.',
       details: { reason: 'no-key' },

@@ -3,7 +3,7 @@ import type { Connection } from '../database/connection.ts';
 import type { MigrationManager } from '../migrations/manager.ts';
 import { describeDrift, type SchemaDrift } from '../migrations/schema.ts';
 import { ACCEPT_CHECKSUMS, BACKUP, MIGRATE, REBUILD_FTS as REBUILD, REPAIR } from '../fixes.ts';
-import type { HealthCheck, HealthReport, HealthState } from '../types.ts';
+import type { HealthCheck, HealthReport, HealthState, LastBackup } from '../types.ts';
 
 export interface HealthInputs {
   db: Connection;
@@ -11,7 +11,7 @@ export interface HealthInputs {
   manager: MigrationManager;
   /** Runs the FTS5 integrity check; absent before migration 002. */
   checkSearchIndex?: (db: Connection) => { ok: boolean; message: string };
-  lastBackup?: { path: string; at: string; ageHours: number } | undefined;
+  lastBackup?: LastBackup | undefined;
   /** A backup older than this many days makes the report degraded (default 30). */
   backupMaxAgeDays?: number;
   circuitState?: 'closed' | 'open' | 'half-open';

@@ -44,7 +44,7 @@ export interface Resilience {
  * again gives the same answer, and the user needs that answer rather than "circuit open".
  * They pass through without counting toward the breaker. Every other code counts.
  */
-const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+const ANSWERS_NOT_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CANCELLED',
   'INVALID_ARGUMENT',
   'IMPORT_INVALID',
@@ -100,7 +100,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
  * corrupt file, a full disk, a read-only folder, an internal or I/O error, a failed migration:
  * a database that keeps failing is what the breaker is for). Refusals do not count (a bad
  * argument, a cancel, a changed checksum, a newer schema, drift, an invalid backup: see
- * REFUSALS): they are answers that would come back the same, and neither count nor reset the run.
+ * ANSWERS_NOT_FAILURES): they are answers that would come back the same, and neither count nor reset the run.
  *
  * Retries are logged at warn, giving up at warn, the circuit opening at warn, half-open and
  * closing at info.
@@ -139,7 +139,7 @@ export function createResilience(options: ResilienceOptions = {}): Resilience {
   });
 
   const breaker = circuitBreaker(
-    handleWhen((err) => !REFUSALS.has(toCodeidxError(err).code)),
+    handleWhen((err) => !ANSWERS_NOT_FAILURES.has(toCodeidxError(err).code)),
     { halfOpenAfter, breaker: new ConsecutiveBreaker(threshold) },
   );
   let openedAt = 0;

@@ -66,16 +66,12 @@ export function findSchemaDrift(
   db: Connection,
   migrations: readonly Migration[],
 ): SchemaDrift | undefined {
-  const ownTransaction = !db.inTransaction;
-  if (ownTransaction) db.exec('BEGIN');
-  let version: number;
-  let actual: SchemaObject[];
-  try {
-    version = Number(db.pragma('user_version', { simple: true }));
-    actual = db.prepare(READ_OBJECTS).all() as SchemaObject[];
-  } finally {
-    if (ownTransaction) db.exec('COMMIT');
-  }
+  const { version, actual } = db
+    .transaction(() => ({
+      version: Number(db.pragma('user_version', { simple: true })),
+      actual: db.prepare(READ_OBJECTS).all() as SchemaObject[],
+    }))
+    .deferred();
   if (version > migrations.length) return undefined;
   const expected = expectedSchema(migrations, version);
   const seen = new Set<string>();

@@ -7,16 +7,21 @@
  */
 import type {
   BackupResult,
+  DatabaseInfo,
   DefinitionRow,
   Fix,
   HealthReport,
   MigrationRunResult,
   MigrationStatus,
+  OpenNotice,
   ProgressEvent,
   RepairResult,
   RestoreResult,
   SearchResult,
 } from '../types.ts';
+
+// Declared with the core's shapes; the extension imports them from here with the other messages.
+export type { DatabaseInfo, OpenNotice };
 
 /** How the writer opens its database: the serialisable part of the service's options. */
 export interface OpenArgs {
@@ -40,27 +45,12 @@ export interface OpenArgs {
   nativeBinding?: string;
 }
 
-export interface OpenNotice {
-  kind: 'moved-aside';
-  reason: 'corrupt' | 'foreign';
-  movedTo: string;
-  message: string;
-}
-
 export interface OpenResult {
   path: string;
   created: boolean;
   notice?: OpenNotice;
   status: MigrationStatus;
   sqliteVersion: string;
-}
-
-export interface DatabaseInfo {
-  path: string;
-  sizeBytes: number;
-  schemaVersion: number;
-  latestVersion: number;
-  lastBackup?: { path: string; at: string; ageHours: number };
 }
 
 /**

@@ -10,7 +10,7 @@ import { checkHealth, fileSize } from '../health/health.ts';
 import { defaultMigrationsDir, loadMigrations } from '../migrations/loader.ts';
 import { MigrationManager } from '../migrations/manager.ts';
 import { findSchemaDrift } from '../migrations/schema.ts';
-import type { DatabaseInfo } from './protocol.ts';
+import type { DatabaseInfo } from '../types.ts';
 import { Repository } from '../index/repository.ts';
 import type { DefinitionRow, HealthReport, MigrationStatus, SearchResult } from '../types.ts';
 
