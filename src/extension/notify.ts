@@ -1,13 +1,19 @@
 import * as vscode from 'vscode';
 import type { CodeidxError } from '../storage/errors.ts';
-import type { FolderDatabase } from './folder.ts';
+
+/** What a failure notification needs of a folder's database (FolderDatabase has it). */
+export interface FailureSubject {
+  readonly name: string;
+  readonly folder: { readonly uri: vscode.Uri };
+  readonly client?: { readonly closed: boolean } | undefined;
+}
 
 /**
  * A failure as one notification: the one-line reason and the buttons that do the likely fix.
  * Resolves with the button chosen (tests and callers may ignore it).
  */
 export async function showFailure(
-  db: FolderDatabase,
+  db: FailureSubject,
   error: CodeidxError,
 ): Promise<string | undefined> {
   const text = `CodeIdx (${db.name}): ${error.message}${error.hint ? ` ${error.hint}` : ''}`;
