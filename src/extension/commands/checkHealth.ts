@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
+import { healthNotice } from '../logic/notices.ts';
 import { healthMarkdown } from '../logic/reports.ts';
-import { showFailure } from '../notify.ts';
+import { showFailure, showNotice } from '../notify.ts';
 import { guarded, pickFolder, type CommandHandler } from './shared.ts';
 
 /**
@@ -22,25 +23,7 @@ export const checkHealth: CommandHandler = async (host, o) => {
       () => client.health({ full: true }),
     );
     await host.showReport(`health-${db.name}`, healthMarkdown(db.name, report));
-    const fixes = report.checks.filter((c) => c.status !== 'healthy' && c.fix?.command);
-    const summary = `CodeIdx (${db.name}): ${report.status}.`;
-    if (fixes.length === 0) {
-      void vscode.window.showInformationMessage(
-        `${summary} ${report.checks.length} checks passed.`,
-      );
-    } else {
-      const titles = [...new Set(fixes.map((c) => c.fix!.title))];
-      const failing = fixes.map((c) => c.message).join(' ');
-      const show =
-        report.status === 'unhealthy'
-          ? vscode.window.showErrorMessage
-          : vscode.window.showWarningMessage;
-      void show(`${summary} ${failing}`, ...titles).then(async (pick) => {
-        const fix = fixes.find((c) => c.fix!.title === pick)?.fix;
-        if (fix?.command)
-          await vscode.commands.executeCommand(fix.command, { folder: db.folder.uri });
-      });
-    }
+    void showNotice(healthNotice(db.name, report, db.folder.uri));
     return report;
   });
 };
