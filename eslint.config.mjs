@@ -1,6 +1,56 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import codeidx from './eslint/no-cycle.mjs';
+
+const VSCODE = { name: 'vscode', message: 'Only src/extension may use the VS Code API.' };
+
+/**
+ * The layers (dependencies point down only, see README "Development"): extension and cli are
+ * adapters over storage (the core); the indexer sits beside them over storage. Each entry is a
+ * specifier pattern a layer must not import, with the reason. Patterns match the import's text.
+ */
+const NOT = {
+  cli: { regex: '(^|/)cli/', message: 'The core and the other adapters never import src/cli.' },
+  extension: {
+    regex: '(^|/)extension/',
+    message: 'Only VS Code loads src/extension; nothing else imports it.',
+  },
+  indexer: {
+    regex: '(^|/)indexer/',
+    message:
+      'src/storage does not import the indexer; only src/storage/worker/ may (the worker runs the `index` method).',
+  },
+  indexerValues: {
+    regex: '(^|/)indexer/',
+    allowTypeImports: true,
+    message:
+      'The extension reaches the indexer only through the worker (`index`); import its types only.',
+  },
+  service: {
+    regex: '(^|/)storage/service(\\.ts$|/|$)',
+    message:
+      'The extension reaches the core only through the worker client (src/storage/worker/client.ts).',
+  },
+  outsideLogic: {
+    regex: '^\\.\\./[^.]',
+    message:
+      'src/extension/logic/ stays free of vscode: import only other logic modules and src/storage.',
+  },
+  extensionButLogic: {
+    regex: '(^|/)src/extension/(?!logic/)',
+    message:
+      'Unit tests run in plain Node: import the vscode-free src/extension/logic/ modules only.',
+  },
+};
+
+/**
+ * @param {{ name: string; message: string }[]} paths
+ * @param {{ regex: string; message: string; allowTypeImports?: boolean }[]} patterns
+ */
+const restrict = (paths, patterns) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }],
+});
 
 export default tseslint.config(
   {
@@ -17,23 +67,46 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    plugins: { codeidx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'codeidx/no-cycle': 'error',
     },
   },
+  // Layer directions. A later block for the same files replaces the rule's options, so each
+  // block lists everything its files must not import.
   {
-    // The storage core must stay host-free: the CLI and tests run it without VS Code.
-    files: ['src/storage/**/*.ts', 'src/cli/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'vscode', message: 'src/storage and src/cli must not depend on vscode.' },
-          ],
-        },
-      ],
-    },
+    // The core stays host-free and adapter-free: the CLI and tests run it without VS Code.
+    files: ['src/storage/**/*.ts'],
+    rules: restrict([VSCODE], [NOT.cli, NOT.extension, NOT.indexer]),
+  },
+  {
+    // The worker runs the indexer for the `index` method: the one place the core may import it.
+    files: ['src/storage/worker/**/*.ts'],
+    rules: restrict([VSCODE], [NOT.cli, NOT.extension]),
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: restrict([VSCODE], [NOT.extension]),
+  },
+  {
+    files: ['src/indexer/**/*.ts'],
+    rules: restrict([VSCODE], [NOT.cli, NOT.extension]),
+  },
+  {
+    files: ['src/extension/**/*.ts'],
+    rules: restrict([], [NOT.cli, NOT.service, NOT.indexerValues]),
+  },
+  {
+    // Pure logic: unit-tested in plain Node (test/extension-logic.test.ts), so no vscode.
+    files: ['src/extension/logic/**/*.ts'],
+    rules: restrict([VSCODE], [NOT.cli, NOT.service, NOT.indexerValues, NOT.outsideLogic]),
+  },
+  {
+    // mocha runs these in plain Node, where `vscode` does not exist.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['test/extension/**'],
+    rules: restrict([VSCODE], [NOT.extensionButLogic]),
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -1,44 +1,10 @@
-import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { backupFolder } from '../storage/backup/names.ts';
-import { DEFAULT_DATABASE_PATH } from '../storage/database/location.ts';
-import type { ClientOptions } from '../storage/worker/client.ts';
+import { settingsFrom, type FolderSettings } from './logic/settings.ts';
 
-/** The settings of one folder, read fresh each time (changes apply without a reload). */
-export interface FolderSettings {
-  databasePath: string;
-  autoMigrate: boolean;
-  backupBeforeMigration: boolean;
-  backupKeep: number;
-  backupDirectory: string | undefined;
-  offerGitignore: boolean;
-  /** Read-only worker threads beside the writer (`codeidx.readPool.size`). */
-  readPoolSize: number;
-  readPoolQueueLimit: number;
-  readTimeoutSeconds: number;
-  /** WAL size that triggers a checkpoint and truncate after a write (`codeidx.checkpoint.walLimitMiB`). */
-  walLimitMiB: number;
-}
-
+/** A folder's settings, read from its configuration (logic/settings.ts turns them into values). */
 export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const c = vscode.workspace.getConfiguration('codeidx', folder.uri);
-  const root = folder.uri.fsPath;
-  const inFolder = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
-  const dir = c.get<string>('backup.directory', '').trim();
-  return {
-    databasePath: inFolder(
-      c.get<string>('databasePath', DEFAULT_DATABASE_PATH) || DEFAULT_DATABASE_PATH,
-    ),
-    autoMigrate: c.get<boolean>('autoMigrate', true),
-    backupBeforeMigration: c.get<boolean>('backup.beforeMigration', true),
-    backupKeep: Math.max(1, Math.floor(c.get<number>('backup.keep', 5))),
-    backupDirectory: dir ? inFolder(dir) : undefined,
-    offerGitignore: c.get<boolean>('offerGitignore', true),
-    readPoolSize: clampInt(c.get<number>('readPool.size', 2), 0, 8),
-    readPoolQueueLimit: clampInt(c.get<number>('readPool.queueLimit', 1000), 1, 1_000_000),
-    readTimeoutSeconds: clampInt(c.get<number>('readPool.timeoutSeconds', 30), 0, 86_400),
-    walLimitMiB: clampInt(c.get<number>('checkpoint.walLimitMiB', 64), 0, 1_000_000),
-  };
+  return settingsFrom(folder.uri.fsPath, (key, fallback) => c.get(key, fallback));
 }
 
 /** Seconds between background health checks; 0 turns them off. */
@@ -47,40 +13,4 @@ export function refreshIntervalSeconds(): number {
     0,
     vscode.workspace.getConfiguration('codeidx').get<number>('health.refreshIntervalSeconds', 300),
   );
-}
-
-/** Settings whose change reopens a folder's database. */
-export const REOPEN_SETTINGS = [
-  'codeidx.databasePath',
-  'codeidx.backup.beforeMigration',
-  'codeidx.backup.keep',
-  'codeidx.backup.directory',
-  'codeidx.readPool.size',
-  'codeidx.readPool.queueLimit',
-  'codeidx.readPool.timeoutSeconds',
-  'codeidx.checkpoint.walLimitMiB',
-];
-
-function clampInt(value: number, min: number, max: number): number {
-  return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : min;
-}
-
-/** The worker pool's part of the settings: the client's options and the writer's checkpoint policy. */
-export function poolSettings(settings: FolderSettings): {
-  client: Pick<ClientOptions, 'readers' | 'maxQueue' | 'readTimeoutMs'>;
-  walTruncateBytes: number;
-} {
-  return {
-    client: {
-      readers: settings.readPoolSize,
-      maxQueue: settings.readPoolQueueLimit,
-      readTimeoutMs: settings.readTimeoutSeconds * 1000,
-    },
-    walTruncateBytes: settings.walLimitMiB * 1024 * 1024,
-  };
-}
-
-/** A folder's backup folder, by the core's one rule (`backupFolder`) over its settings. */
-export function backupDirOf(settings: FolderSettings): string {
-  return backupFolder(settings.databasePath, settings.backupDirectory);
 }

@@ -4,13 +4,15 @@
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../storage/log.ts';
-import { registerCommands } from './commands.ts';
-import { REOPEN_SETTINGS, refreshIntervalSeconds } from './config.ts';
-import { FolderDatabase, type FolderHost, type FolderState } from './folder.ts';
+import { registerCommands, type CommandHost } from './commands/index.ts';
+import { refreshIntervalSeconds } from './config.ts';
+import { FolderDatabase, type FolderHost } from './folder.ts';
 import { gitignoreOffered } from './gitignore.ts';
 import { channelLogger } from './log.ts';
+import { REOPEN_SETTINGS } from './logic/settings.ts';
+import type { FolderState, StatusSnapshot } from './logic/status.ts';
 import { REPORT_SCHEME, ReportProvider } from './reports.ts';
-import { StatusItem, type StatusSnapshot } from './statusItem.ts';
+import { StatusItem } from './statusItem.ts';
 
 export const SECRET_BACKUP_KEY = 'codeidx.backupKey';
 
@@ -30,7 +32,7 @@ export interface CodeidxApi {
 }
 
 /** The extension's state: the open folders, the status item, the timers. */
-export class Codeidx implements FolderHost, vscode.Disposable {
+export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
   readonly context: vscode.ExtensionContext;
   readonly channel: vscode.LogOutputChannel;
   readonly logger: Logger;
@@ -58,6 +60,19 @@ export class Codeidx implements FolderHost, vscode.Disposable {
       this.logger.warn(`Cannot read the backup key from secret storage: ${String(err)}`);
       return undefined;
     }
+  }
+
+  async storeBackupKey(key: string | undefined): Promise<void> {
+    if (key) await this.context.secrets.store(SECRET_BACKUP_KEY, key);
+    else await this.context.secrets.delete(SECRET_BACKUP_KEY);
+  }
+
+  showLog(): void {
+    this.channel.show(true);
+  }
+
+  showReport(name: string, markdown: string): Promise<vscode.TextDocument> {
+    return this.reports.show(name, markdown);
   }
 
   changed(db: FolderDatabase): void {

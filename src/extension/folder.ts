@@ -5,23 +5,13 @@ import { DatabaseClient, type CallOptions } from '../storage/worker/client.ts';
 import { CodeidxError, toCodeidxError } from '../storage/errors.ts';
 import type { Logger } from '../storage/log.ts';
 import { newerRefusal, shouldAutoMigrate } from '../storage/policy.ts';
-import type { DatabaseInfo, OpenResult } from '../storage/worker/protocol.ts';
-import type { HealthReport, MigrationRunResult, ProgressEvent } from '../storage/types.ts';
-import { folderSettings, poolSettings, type FolderSettings } from './config.ts';
+import type { OpenResult } from '../storage/worker/protocol.ts';
+import type { MigrationRunResult, ProgressEvent } from '../storage/types.ts';
+import { folderSettings } from './config.ts';
 import { offerGitignore } from './gitignore.ts';
+import { stateFromHealth, type FolderState } from './logic/status.ts';
+import { poolSettings, type FolderSettings } from './logic/settings.ts';
 import { showFailure } from './notify.ts';
-
-/** What the status item shows for a folder. */
-export type StateKind = 'starting' | 'working' | 'healthy' | 'degraded' | 'broken' | 'restricted';
-
-export interface FolderState {
-  kind: StateKind;
-  /** One line: what is happening or what is wrong. */
-  message: string;
-  report?: HealthReport;
-  info?: DatabaseInfo;
-  error?: CodeidxError;
-}
 
 /** What a folder's database needs from the extension around it. */
 export interface FolderHost {
@@ -224,30 +214,7 @@ export class FolderDatabase implements vscode.Disposable {
     }
     try {
       const [report, info] = await Promise.all([client.health(), client.info()]);
-      const failing = report.checks.filter((c) => c.status !== 'healthy');
-      if (this.failure) {
-        this.current = {
-          kind: 'broken',
-          message: this.failure.message,
-          report,
-          info,
-          error: this.failure,
-        };
-      } else {
-        this.current = {
-          kind:
-            report.status === 'healthy'
-              ? 'healthy'
-              : report.status === 'degraded'
-                ? 'degraded'
-                : 'broken',
-          message:
-            failing.map((c) => c.message).join(' ') ||
-            `Schema version ${info.schemaVersion} (latest).`,
-          report,
-          info,
-        };
-      }
+      this.current = stateFromHealth(report, info, this.failure);
     } catch (err) {
       const error = toCodeidxError(err);
       this.host.logger.warn(`${this.name}: health check failed: ${error.message}`);

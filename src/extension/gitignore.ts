@@ -1,10 +1,23 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../storage/log.ts';
-import { backupDirOf } from './config.ts';
-import type { FolderDatabase } from './folder.ts';
+import {
+  appendEntries,
+  gitignoreEntries,
+  gitignoreLines,
+  missingEntries,
+} from './logic/gitignore.ts';
+import { backupDirOf, type FolderSettings } from './logic/settings.ts';
+
+/** What the offer needs of a folder's database (FolderDatabase has it; no import of folder.ts). */
+export interface GitignoreSubject {
+  readonly name: string;
+  readonly folder: { readonly uri: vscode.Uri };
+  readonly opened?: { readonly path: string } | undefined;
+  readonly settings: FolderSettings;
+}
 
 const offeredKey = (folder: vscode.Uri): string => `codeidx.gitignoreOffered:${folder.toString()}`;
 
@@ -13,16 +26,12 @@ export function gitignoreOffered(context: vscode.ExtensionContext, folder: vscod
   return context.workspaceState.get<boolean>(offeredKey(folder), false);
 }
 
-/** `.gitignore` lines for the database, its -wal/-shm files and its backups, when inside the folder. */
-export function gitignoreEntries(db: FolderDatabase): string[] {
-  const root = db.folder.uri.fsPath;
-  const inside = (p: string): string | undefined => {
-    const rel = relative(root, p);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
-  };
-  const dbRel = inside(db.opened?.path ?? db.settings.databasePath);
-  const backupRel = inside(backupDirOf(db.settings));
-  return [...(dbRel ? [`/${dbRel}`, `/${dbRel}-*`] : []), ...(backupRel ? [`/${backupRel}/`] : [])];
+function entriesOf(db: GitignoreSubject): string[] {
+  return gitignoreEntries(
+    db.folder.uri.fsPath,
+    db.opened?.path ?? db.settings.databasePath,
+    backupDirOf(db.settings),
+  );
 }
 
 function gitCheckIgnore(root: string, rel: string): Promise<boolean | undefined> {
@@ -40,16 +49,18 @@ function gitCheckIgnore(root: string, rel: string): Promise<boolean | undefined>
  * it, offers (once per workspace) to add the database files to `.gitignore`.
  */
 export async function offerGitignore(
-  db: FolderDatabase,
+  db: GitignoreSubject,
   context: vscode.ExtensionContext,
   logger: Logger,
 ): Promise<void> {
   const root = db.folder.uri.fsPath;
   if (gitignoreOffered(context, db.folder.uri) || !existsSync(join(root, '.git'))) return;
-  const entries = gitignoreEntries(db);
+  const entries = entriesOf(db);
   const dbRel = entries[0]?.slice(1);
   if (!dbRel) return;
-  const ignored = (await gitCheckIgnore(root, dbRel)) ?? readGitignore(root).includes(`/${dbRel}`);
+  const ignored =
+    (await gitCheckIgnore(root, dbRel)) ??
+    gitignoreLines(readGitignore(root)).includes(`/${dbRel}`);
   if (ignored) return;
   await context.workspaceState.update(offeredKey(db.folder.uri), true);
   logger.info(`${db.name}: ${dbRel} is not ignored by git; offering to add it to .gitignore.`);
@@ -61,24 +72,18 @@ export async function offerGitignore(
   if (pick === 'Add to .gitignore') addToGitignore(db, logger);
 }
 
-function readGitignore(root: string): string[] {
+function readGitignore(root: string): string {
   const file = join(root, '.gitignore');
-  return existsSync(file) ? readFileSync(file, 'utf8').split(/\r?\n/) : [];
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 /** Appends the missing entries to the folder's `.gitignore`; returns the lines added. */
-export function addToGitignore(db: FolderDatabase, logger: Logger): string[] {
+export function addToGitignore(db: GitignoreSubject, logger: Logger): string[] {
   const root = db.folder.uri.fsPath;
-  const existing = readGitignore(root);
-  const missing = gitignoreEntries(db).filter((e) => !existing.includes(e));
+  const before = readGitignore(root);
+  const missing = missingEntries(before, entriesOf(db));
   if (missing.length === 0) return [];
-  const file = join(root, '.gitignore');
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const sep = before && !before.endsWith('\n') ? '\n' : '';
-  writeFileSync(
-    file,
-    `${before}${sep}# CodeIdx database (a cache of the source tree)\n${missing.join('\n')}\n`,
-  );
+  writeFileSync(join(root, '.gitignore'), appendEntries(before, missing));
   logger.info(`${db.name}: added ${missing.join(', ')} to .gitignore.`);
   return missing;
 }

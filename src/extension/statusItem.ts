@@ -1,35 +1,18 @@
 import * as vscode from 'vscode';
-import type { FolderDatabase, StateKind } from './folder.ts';
+import type { FolderDatabase } from './folder.ts';
+import {
+  HIDDEN,
+  accessibleLabel,
+  folderView,
+  restrictedView,
+  type StatusSnapshot,
+} from './logic/status.ts';
 import { tooltipMarkdown } from './reports.ts';
-
-/** What the status item shows right now (the extension's API returns it to tests). */
-export interface StatusSnapshot {
-  visible: boolean;
-  kind: StateKind | 'none';
-  folder?: string;
-  text: string;
-  tooltip: string;
-  background?: string;
-  command?: string;
-}
-
-const LOOK: Record<StateKind, { icon: string; label: string; background?: string }> = {
-  starting: { icon: '$(sync~spin)', label: 'opening' },
-  working: { icon: '$(sync~spin)', label: 'working' },
-  healthy: { icon: '$(database)', label: 'healthy' },
-  degraded: {
-    icon: '$(warning)',
-    label: 'degraded',
-    background: 'statusBarItem.warningBackground',
-  },
-  broken: { icon: '$(error)', label: 'broken', background: 'statusBarItem.errorBackground' },
-  restricted: { icon: '$(shield)', label: 'restricted' },
-};
 
 /** One status item for the folder of the active editor (or the only folder). */
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private last: StatusSnapshot = { visible: false, kind: 'none', text: '', tooltip: '' };
+  private last: StatusSnapshot = { ...HIDDEN };
 
   constructor() {
     this.item = vscode.window.createStatusBarItem(
@@ -46,46 +29,19 @@ export class StatusItem implements vscode.Disposable {
 
   hide(): void {
     this.item.hide();
-    this.last = { visible: false, kind: 'none', text: '', tooltip: '' };
+    this.last = { ...HIDDEN };
   }
 
   restricted(): void {
-    const look = LOOK.restricted;
-    const tooltip = new vscode.MarkdownString(
-      '**CodeIdx: restricted mode**\n\nThis workspace is not trusted, so CodeIdx opens no database in it. ' +
-        'Trust the workspace to let CodeIdx open and migrate `.vscode/codeidx.db`.\n\nClick to manage workspace trust.',
-    );
-    this.show(
-      {
-        visible: true,
-        kind: 'restricted',
-        text: `${look.icon} CodeIdx: restricted`,
-        tooltip: tooltip.value,
-        command: 'workbench.trust.manage',
-      },
-      tooltip,
-    );
+    const view = restrictedView();
+    const tooltip = new vscode.MarkdownString(view.tooltip);
+    this.show({ ...view.snapshot, tooltip: tooltip.value }, tooltip);
   }
 
   showFolder(db: FolderDatabase, multiRoot: boolean): void {
-    const state = db.state;
-    const look = LOOK[state.kind];
-    const where = multiRoot ? ` ${db.name}` : '';
-    const detail = state.kind === 'healthy' ? undefined : state.message;
-    const tooltip = tooltipMarkdown(db.name, look.label, state.info, state.report, detail);
-    this.show(
-      {
-        visible: true,
-        kind: state.kind,
-        folder: db.folder.uri.toString(),
-        text: `${look.icon} CodeIdx${where}${state.kind === 'healthy' ? '' : `: ${look.label}`}`,
-        tooltip: tooltip.value,
-        background: look.background,
-        command: 'codeidx.checkHealth',
-      },
-      tooltip,
-      [{ folder: db.folder.uri }],
-    );
+    const view = folderView(db.name, db.folder.uri.toString(), db.state, multiRoot);
+    const tooltip = tooltipMarkdown(view.tooltip);
+    this.show({ ...view.snapshot, tooltip: tooltip.value }, tooltip, [{ folder: db.folder.uri }]);
   }
 
   private show(s: StatusSnapshot, tooltip: vscode.MarkdownString, args: unknown[] = []): void {
@@ -96,7 +52,7 @@ export class StatusItem implements vscode.Disposable {
     this.item.command = s.command
       ? { command: s.command, title: 'CodeIdx', arguments: args }
       : undefined;
-    this.item.accessibilityInformation = { label: s.text.replace(/\$\([^)]*\)\s*/g, '') };
+    this.item.accessibilityInformation = { label: accessibleLabel(s.text) };
     this.item.show();
   }
 

@@ -27,7 +27,7 @@ import type {
   MigrationStatus,
   RestoreResult,
 } from '../../src/storage/types.ts';
-import { api, cli, folderUri, records, repoRoot, run, until } from './helpers.ts';
+import { EXTENSION_ID, api, cli, folderUri, records, repoRoot, run, until } from './helpers.ts';
 
 /** The build's latest schema version: one per `migrations/NNN_*.up.sql`. */
 const LATEST = readdirSync(join(repoRoot(), 'migrations')).filter((f) =>
@@ -55,6 +55,21 @@ export function mainSuite(): void {
       assert.deepEqual(x.folders(), [folderUri(first).toString()]);
       assert.ok(existsSync(dbFile), 'the database file exists');
       if (process.platform !== 'win32') assert.equal(statSync(dbFile).mode & 0o777, 0o600);
+    });
+
+    // Ensure the command registry and package.json's contributes.commands list the same ids.
+    it('registers exactly the commands package.json contributes', async () => {
+      const contributed = (
+        vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+          contributes: { commands: { command: string }[] };
+        }
+      ).contributes.commands
+        .map((c) => c.command)
+        .sort();
+      const registered = (await vscode.commands.getCommands(true))
+        .filter((id) => id.startsWith('codeidx.'))
+        .sort();
+      assert.deepEqual(registered, contributed);
     });
 
     // Ensure the first open migrated to the latest version and the item reports healthy.
