@@ -11,7 +11,7 @@ import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
 import { isBinary } from './walk.ts';
 
 const setup = workerData as WorkerSetup;
-const parser = new FileParser();
+const parser = new FileParser(undefined, { locals: setup.locals });
 let chain: Promise<void> = Promise.resolve();
 
 async function handle(task: ParseTask): Promise<ParseResult> {

@@ -7,6 +7,8 @@ import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
 export interface PoolOptions {
   /** Worker threads (default: every core when `cpuShare` is 1, the user waiting; else cores - 1, at least 1). */
   workers?: number;
+  /** Extract local symbols (parameters, local variables) too (default false: see FileParser). */
+  locals?: boolean;
   /** 0 < share <= 1 (default 1): each worker sleeps between files to stay busy about this share. */
   cpuShare?: number;
   /** Files a worker parses before it is replaced, to give its WASM memory back (default 4000). */
@@ -61,8 +63,12 @@ export function defaultWorkerCount(cpuShare = 1): number {
 
 interface Slot {
   worker: Worker;
+  /** Ids sent and not answered, in the order sent (the worker parses in that order). */
   inflight: Set<number>;
   sent: number;
+  /** Set when the pool ends the worker itself: its exit is not a crash. */
+  retired: boolean;
+  error?: Error;
 }
 
 /**
@@ -97,6 +103,7 @@ export async function* parseFiles(
   for (const t of tasks) (t.size >= bigBytes ? deferred : queue).push(t);
   const setup: WorkerSetup = {
     cpuShare: share,
+    locals: options.locals ?? false,
     maxHeapBytes: options.maxHeapBytes ?? MAX_HEAP_BYTES,
   };
   const url = options.workerUrl ?? defaultParseWorkerUrl();
@@ -117,18 +124,24 @@ export async function* parseFiles(
       worker: new Worker(url, { workerData: setup, resourceLimits: WORKER_LIMITS }),
       inflight: new Set(),
       sent: 0,
+      retired: false,
     };
     slot.worker.on('message', (r: ParseResult) => {
-      slot.inflight.delete(r.id);
+      if (!slot.inflight.delete(r.id)) return;
       if (r.retire) slot.sent = recycleAfter; // replaced once its last files are back
       results.push(r);
       notify();
     });
-    slot.worker.on('error', (err) => {
-      // A crashed worker (out of memory, a grammar bug) fails only the file it was parsing (the
-      // oldest it held: it parses in order); the others go to the next worker.
+    slot.worker.on('error', (err) => (slot.error = err));
+    // A crashed worker (out of memory, a grammar bug) fails only the file it was parsing: the
+    // oldest it held once its last messages are in, which 'exit' waits for (an 'error' may come
+    // before them). The files it had not started go to the next worker.
+    slot.worker.on('exit', () => {
+      if (slot.retired) return;
+      slot.retired = true;
       const [current, ...rest] = slot.inflight;
-      if (current !== undefined) results.push({ id: current, kind: 'error', message: err.message });
+      const message = slot.error?.message ?? 'The parse worker stopped unexpectedly.';
+      if (current !== undefined) results.push({ id: current, kind: 'error', message });
       for (const id of rest) requeued.push(byId.get(id)!);
       slot.inflight.clear();
       slot.sent = recycleAfter; // replaced at the next dispatch
@@ -149,6 +162,7 @@ export async function* parseFiles(
     for (let i = 0; i < slots.length; i++) {
       let slot = slots[i]!;
       if (slot.sent >= recycleAfter && slot.inflight.size === 0 && pending()) {
+        slot.retired = true;
         void slot.worker.terminate();
         slot = slots[i] = spawn();
       }
@@ -183,6 +197,7 @@ export async function* parseFiles(
       }
     }
   } finally {
+    for (const s of slots) s.retired = true;
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }

@@ -28,6 +28,8 @@ export type ParseResult = (
 export interface WorkerSetup {
   /** 0 < share <= 1: each worker sleeps so that it is busy about this share of the time. */
   cpuShare: number;
+  /** Extract local symbols too (see FileParser). */
+  locals: boolean;
   /** A worker whose tree-sitter heap is larger than this asks to be replaced. */
   maxHeapBytes: number;
 }

@@ -44,6 +44,15 @@ describe('indexer: incremental runs on a real database', () => {
     assert.equal(service.search('AppServer')[0]!.path, 'src/app.ts');
     assert.deepEqual([events[0], events.at(-1)], ['walk', 'done']);
     assert.equal(service.repo().getFile('lib/util.py')!.language, 'python');
+    assert.equal(service.repo().stats().symbols, 0, 'no local symbols unless asked');
+  });
+
+  it('stores local symbols when asked', async () => {
+    await run({ locals: true });
+    const params = service.connection
+      .prepare("SELECT name, scope FROM symbols WHERE kind = 'parameter'")
+      .all();
+    assert.deepEqual(params, [{ name: 'path', scope: 'parse_config' }]);
   });
 
   it('nothing changed: nothing is parsed', async () => {

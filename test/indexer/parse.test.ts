@@ -14,7 +14,7 @@ const defs = (r: Extracted): string[] => r.definitions.map((d) => `${d.name}:${d
 const imports = (r: Extracted): string[] => r.imports.map((i) => `${i.module}:${i.type}:${i.line}`);
 
 describe('indexer: parsing', () => {
-  const parser = new FileParser();
+  const parser = new FileParser(undefined, { locals: true });
   after(() => parser.dispose());
 
   const parse = async (rel: string): Promise<Extracted> => {
@@ -252,6 +252,18 @@ describe('indexer: parsing', () => {
       assert.deepEqual(imports(r), expectedImports);
     });
   }
+
+  it('local symbols only when asked: their patterns are disabled by default', async () => {
+    const plain = new FileParser();
+    try {
+      const r = await plain.parse('go', fixture('go/store.go'));
+      assert.deepEqual(r.symbols, []);
+      assert.deepEqual(defs(r), defs(await parse('go/store.go')), 'definitions are the same');
+      assert.ok((await parse('go/store.go')).symbols.length > 0);
+    } finally {
+      plain.dispose();
+    }
+  });
 
   it('a C++ header (.h) keeps its namespace, classes and methods', async () => {
     const r = await parse('cpp/widget.h');
