@@ -265,6 +265,18 @@ describe('indexer: parsing', () => {
     }
   });
 
+  it('a big source, matched a range at a time, gives every definition and import exactly once', async () => {
+    // About 190,000 characters: three ranges. Non-ASCII text checks the index units.
+    const unit = (i: number): string =>
+      `import { dep${i} } from './m${i}';\n/** é */\nexport class Grow${i} { method${i}(): void {} }\n`;
+    const source = Array.from({ length: 2500 }, (_, i) => unit(i)).join('');
+    const r = await parser.parse('typescript', source);
+    assert.equal(r.definitions.length, 5000);
+    assert.equal(r.imports.length, 2500);
+    assert.equal(new Set(r.definitions.map((d) => d.name)).size, 5000, 'no duplicates');
+    assert.deepEqual(defs(r).slice(-2), ['Grow2499:class:7500', 'method2499:method:7500']);
+  });
+
   it('a C++ header (.h) keeps its namespace, classes and methods', async () => {
     const r = await parse('cpp/widget.h');
     assert.deepEqual(defs(r), [
