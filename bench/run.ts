@@ -14,6 +14,7 @@ import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import { Repository } from '../src/storage/repository.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
+import { benchIndexer } from './indexer.ts';
 import { benchPool } from './pool.ts';
 
 const quick = process.argv.includes('--quick');
@@ -350,6 +351,9 @@ async function main(): Promise<void> {
     ...(JSON.parse(child.stdout) as object),
     target: '< 50 MB',
   };
+
+  // 6. Indexing real code against universal-ctags (bench/indexer.ts).
+  report.indexer = benchIndexer(quick);
 
   rmSync(root, { recursive: true, force: true });
   const text = JSON.stringify(report, null, 2);

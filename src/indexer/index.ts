@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { DatabaseService } from '../storage/service.ts';
+import { CodeidxError, sqliteCode } from '../storage/errors.ts';
 import { immediateTransaction } from '../storage/lock.ts';
 import { validateRecord, type ValidRecord } from '../storage/records.ts';
 import type { CancelFlag } from '../storage/types.ts';
@@ -99,12 +100,29 @@ export async function indexFolder(
   };
   // Records go straight to the repository's batched write (no JSON, one check each); workers
   // keep parsing the files already sent to them while a batch is written.
-  const flush = async (): Promise<void> => {
-    const records = batch;
-    batch = [];
+  const write = async (records: ValidRecord[]): Promise<void> => {
     const { written, unchanged } = await repo.writeFiles(records, { force: options.full });
     parsed += written;
     sameContent += unchanged;
+  };
+  const flush = async (): Promise<void> => {
+    const records = batch;
+    batch = [];
+    try {
+      await write(records);
+    } catch (err) {
+      // The database refused a row (a constraint): redo the batch file by file so only that
+      // file fails. Anything else (busy, disk full) ends the run.
+      if (!refusedRow(err)) throw err;
+      for (const r of records) {
+        try {
+          await write([r]);
+        } catch (e) {
+          if (!refusedRow(e)) throw e;
+          failed(r.path, `the database refused it: ${(e as Error).message}`);
+        }
+      }
+    }
   };
 
   for await (const r of parseFiles(tasks, options)) {
@@ -116,6 +134,7 @@ export async function indexFolder(
       try {
         batch.push(validateRecord(r.record));
       } catch (err) {
+        if (task.knownHash) gone.push(task.path); // its stored rows are stale
         failed(task.path, (err as Error).message);
       }
       if (batch.length >= batchSize) await flush();
@@ -148,4 +167,13 @@ export async function indexFolder(
   };
   progress({ phase: 'done', done: total, total, message: `Indexed ${stats.files} files` });
   return summary;
+}
+
+/** A refusal about one record (a constraint, a value too big), not about the database. */
+function refusedRow(err: unknown): boolean {
+  const cause = err instanceof CodeidxError && err.cause !== undefined ? err.cause : err;
+  const code = sqliteCode(cause) ?? '';
+  return (
+    code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH'
+  );
 }

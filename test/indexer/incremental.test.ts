@@ -47,6 +47,17 @@ describe('indexer: incremental runs on a real database', () => {
     assert.equal(service.repo().stats().symbols, 0, 'no local symbols unless asked');
   });
 
+  it('a row the database refuses fails only its file; the batch around it is stored', async () => {
+    // A stricter rule than the extractor knows: no definition may be called startApp.
+    service.connection.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON definitions
+      WHEN new.name = 'startApp' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const s = await run();
+    assert.deepEqual([s.files, s.parsed, s.skipped['parse-error']], [2, 2, 1]);
+    assert.equal(s.errors[0]!.path, 'src/app.ts');
+    assert.deepEqual(names(), ['main', 'parse_config']);
+    assert.ok(checkSearchIndex(service.connection).ok);
+  });
+
   it('stores local symbols when asked', async () => {
     await run({ locals: true });
     const params = service.connection
