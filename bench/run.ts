@@ -15,6 +15,7 @@ import { Repository } from '../src/storage/index/repository.ts';
 import { buildMatchQuery } from '../src/storage/index/search.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
+import { benchIndexer } from './indexer.ts';
 import { benchPool } from './pool.ts';
 import { importBench } from './import.ts';
 
@@ -296,6 +297,9 @@ async function main(): Promise<void> {
     ...(JSON.parse(child.stdout) as object),
     target: '< 50 MB',
   };
+
+  // 6. Indexing real code against universal-ctags (bench/indexer.ts).
+  report.indexer = benchIndexer(quick);
 
   rmSync(root, { recursive: true, force: true });
   const text = JSON.stringify(report, null, 2);

@@ -1,4 +1,4 @@
-import type { Node, Query, Tree } from 'web-tree-sitter';
+import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { DEFINITION_TYPES, IMPORT_TYPES } from '../storage/index/records.ts';
 import type {
   DefinitionInput,
@@ -42,7 +42,8 @@ export function extract(
   const scopes = new Map<number, string>();
   // A match completes at its last capture, so a parameter can come before its function's match.
   const locals: { symbol: SymbolInput; node: Node }[] = [];
-  for (const match of query.matches(tree.rootNode)) {
+  const importsSeen = new Set<number>();
+  for (const match of matchesInChunks(tree, query)) {
     let main: { kind: string; node: Node } | undefined;
     let name: Node | undefined;
     let module: Node | undefined;
@@ -56,6 +57,8 @@ export function extract(
     if (!main) continue;
     const [group, detail] = splitOnce(main.kind);
     if (group === 'import' && module) {
+      if (importsSeen.has(main.node.id)) continue; // met again in the next chunk
+      importsSeen.add(main.node.id);
       const declared = detail as ImportType;
       if (!IMPORT_TYPES.includes(declared)) continue;
       out.imports.push({
@@ -89,7 +92,7 @@ export function extract(
       type,
       line: name.startPosition.row + 1,
       column: name.startPosition.column,
-      exported: rules.exported(def, name.text, topLevel(def)),
+      exported: rules.exported(def, name.text, () => topLevel(def)),
       docstring: (rules.bodyDocstring ? bodyDocstring(def) : commentAbove(top)) ?? null,
       signature: signature(def),
     });
@@ -98,6 +101,48 @@ export function extract(
     out.symbols.push({ ...symbol, scope: enclosingScope(node, scopes) });
   return out;
 }
+
+/** Sources above this many (UTF-16) indexes are matched a range at a time. */
+const CHUNK = 64 * 1024;
+
+/**
+ * The query's matches, one range of top-level statements at a time in a big file: matching a
+ * whole 1 MB file at once builds every match object together (hundreds of MB of JS heap, which
+ * overran a worker's heap limit), while a range's matches are garbage once read. A match that
+ * spans two ranges comes twice; the caller skips what it has seen.
+ */
+function* matchesInChunks(tree: Tree, query: Query): Generator<QueryMatch> {
+  const root = tree.rootNode;
+  if (root.endIndex <= CHUNK) {
+    yield* query.matches(root);
+    return;
+  }
+  const cursor = root.walk();
+  try {
+    let start = root.startIndex;
+    if (cursor.gotoFirstChild()) {
+      do {
+        if (cursor.startIndex - start >= CHUNK) {
+          yield* query.matches(root, bytes(start, cursor.startIndex));
+          start = cursor.startIndex;
+        }
+      } while (cursor.gotoNextSibling());
+    }
+    yield* query.matches(root, bytes(start, root.endIndex));
+  } finally {
+    cursor.delete();
+  }
+}
+
+/**
+ * A query range from node indexes. web-tree-sitter's nodes count UTF-16 code units, while its
+ * query range is in bytes of the UTF-16 text it parsed: two per unit (a test checks that a chunked
+ * file gives what a whole one does).
+ */
+const bytes = (start: number, end: number): { startIndex: number; endIndex: number } => ({
+  startIndex: start * 2,
+  endIndex: end * 2,
+});
 
 function splitOnce(kind: string): [string, string] {
   const dot = kind.indexOf('.');

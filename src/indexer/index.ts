@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import type { DatabaseService } from '../storage/service.ts';
+import { CodeidxError, sqliteCode } from '../storage/errors.ts';
+import { immediateTransaction } from '../storage/database/lock.ts';
+import { validateRecord, type ValidRecord } from '../storage/index/records.ts';
 import type { CancelFlag } from '../storage/types.ts';
 import { planIndex } from './incremental.ts';
 import { parseFiles, type PoolOptions } from './pool.ts';
@@ -42,8 +45,10 @@ export interface IndexSummary {
 /**
  * Brings the folder's index up to date: walks it (ignore rules, size cap), compares with the
  * stored files, parses what changed in worker threads while earlier results are written in
- * batched transactions through the importer (the full-text index stays exact), removes files
- * that are gone, and returns a summary. `service` must be open and migrated.
+ * batched transactions through the repository (the full-text index stays exact at every
+ * commit), removes files that are gone, and returns a summary. `service` must be open and
+ * migrated. `full` re-reads, re-parses and rewrites every file, even one whose content is the
+ * same (new extraction rules reach the index).
  */
 export async function indexFolder(
   service: DatabaseService,
@@ -51,6 +56,8 @@ export async function indexFolder(
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
   const t0 = performance.now();
+  // Schema drift (a planted trigger) blocks every write, as it does the importer's.
+  if (service.writeBlocked) throw service.writeBlocked;
   const progress = options.onProgress ?? (() => {});
   progress({ phase: 'walk', done: 0, total: 0, message: 'Listing files…' });
   const walk = walkFolder(folder, options);
@@ -58,10 +65,9 @@ export async function indexFolder(
   const plan = planIndex(walk.files, repo.listFiles(), { full: options.full });
   const skipped: IndexSummary['skipped'] = { ...walk.skipped, 'parse-error': 0 };
   const errors: IndexSummary['errors'] = [];
-  const db = service.connection;
-
   const remove = (paths: string[]): void => {
-    if (paths.length) db.transaction(() => paths.forEach((p) => repo.removeFile(p)))();
+    if (paths.length)
+      immediateTransaction(service.connection, () => paths.forEach((p) => repo.removeFile(p)));
   };
   progress({
     phase: 'delete',
@@ -77,50 +83,81 @@ export async function indexFolder(
     path: f.path,
     language: f.language,
     mtimeMs: f.mtimeMs,
+    size: f.size,
     ...(f.knownHash ? { knownHash: f.knownHash } : {}),
   }));
   const total = tasks.length;
-  const touched: { path: string; size: number; mtime: number }[] = [];
+  const batchSize = options.batchSize ?? 500;
+  const touched: { path: string; size: number; lastModified: number }[] = [];
   const gone: string[] = [];
+  let batch: ValidRecord[] = [];
+  let parsed = 0;
   let sameContent = 0;
   let done = 0;
-
-  async function* records(): AsyncGenerator<string> {
-    for await (const r of parseFiles(tasks, options)) {
-      const task = tasks[r.id]!;
-      done++;
-      if (done % 50 === 0 || done === total)
-        progress({ phase: 'parse', done, total, message: `Indexing ${done}/${total}` });
-      if (r.kind === 'record') {
-        yield JSON.stringify(r.record);
-        continue;
-      }
-      if (r.kind === 'unchanged') {
-        sameContent++;
-        touched.push({ path: task.path, size: r.size, mtime: Math.trunc(task.mtimeMs) });
-        continue;
-      }
-      // A stored file that became binary or unreadable leaves the index.
-      if (task.knownHash) gone.push(task.path);
-      if (r.kind === 'skipped') skipped[r.reason]++;
-      else {
-        skipped['parse-error']++;
-        if (errors.length < 20) errors.push({ path: task.path, message: r.message });
+  const failed = (path: string, message: string): void => {
+    skipped['parse-error']++;
+    if (errors.length < 20) errors.push({ path, message });
+  };
+  // Records go straight to the repository's batched write (no JSON, one check each); workers
+  // keep parsing the files already sent to them while a batch is written.
+  const write = async (records: ValidRecord[]): Promise<void> => {
+    const { written, unchanged } = await repo.writeFiles(records, { force: options.full });
+    parsed += written;
+    sameContent += unchanged;
+  };
+  const flush = async (): Promise<void> => {
+    const records = batch;
+    batch = [];
+    try {
+      await write(records);
+    } catch (err) {
+      // The database refused a row (a constraint): redo the batch file by file so only that
+      // file fails. Anything else (busy, disk full) ends the run.
+      if (!refusedRow(err)) throw err;
+      for (const r of records) {
+        try {
+          await write([r]);
+        } catch (e) {
+          if (!refusedRow(e)) throw e;
+          failed(r.path, `the database refused it: ${(e as Error).message}`);
+        }
       }
     }
-  }
+  };
 
-  const report = await service.importRecords(records(), {
-    batchSize: options.batchSize ?? 500,
-    cancel: options.cancel,
-  });
+  for await (const r of parseFiles(tasks, options)) {
+    const task = tasks[r.id]!;
+    done++;
+    if (done % 50 === 0 || done === total)
+      progress({ phase: 'parse', done, total, message: `Indexing ${done}/${total}` });
+    if (r.kind === 'record') {
+      try {
+        batch.push(validateRecord(r.record));
+      } catch (err) {
+        if (task.knownHash) gone.push(task.path); // its stored rows are stale
+        failed(task.path, (err as Error).message);
+      }
+      if (batch.length >= batchSize) await flush();
+      continue;
+    }
+    if (r.kind === 'unchanged') {
+      sameContent++;
+      touched.push({ path: task.path, size: r.size, lastModified: task.mtimeMs });
+      continue;
+    }
+    // A stored file that became binary or unreadable leaves the index.
+    if (task.knownHash) gone.push(task.path);
+    if (r.kind === 'skipped') skipped[r.reason]++;
+    else failed(task.path, r.message);
+  }
+  await flush();
   remove(gone);
-  touch(service, touched);
+  repo.touchFiles(touched);
   const stats = repo.stats();
   const summary: IndexSummary = {
     files: stats.files,
-    parsed: report.files,
-    unchanged: plan.unchanged + sameContent + report.unchanged,
+    parsed,
+    unchanged: plan.unchanged + sameContent,
     removed: plan.toDelete.length + gone.length,
     skipped,
     definitions: stats.definitions,
@@ -132,17 +169,11 @@ export async function indexFolder(
   return summary;
 }
 
-/**
- * Records the new size and mtime of files whose content did not change (a `touch`, a branch
- * switch and back), so the next run does not read them again. Only `size` and `last_modified`
- * change: the full-text sync triggers watch id, filename and path, so the index is untouched.
- */
-function touch(
-  service: DatabaseService,
-  files: { path: string; size: number; mtime: number }[],
-): void {
-  if (files.length === 0) return;
-  const db = service.connection;
-  const update = db.prepare('UPDATE files SET size = ?, last_modified = ? WHERE path = ?');
-  db.transaction(() => files.forEach((f) => update.run(f.size, f.mtime, f.path)))();
+/** A refusal about one record (a constraint, a value too big), not about the database. */
+function refusedRow(err: unknown): boolean {
+  const cause = err instanceof CodeidxError && err.cause !== undefined ? err.cause : err;
+  const code = sqliteCode(cause) ?? '';
+  return (
+    code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH'
+  );
 }

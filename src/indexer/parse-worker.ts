@@ -3,21 +3,22 @@
  * worker; the pool replaces the worker every few thousand files to give its WASM memory back.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { FileParser } from './parser.ts';
+import { FileParser, wasmHeapBytes } from './parser.ts';
 import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
 import { isBinary } from './walk.ts';
 
 const setup = workerData as WorkerSetup;
-const parser = new FileParser();
+const parser = new FileParser(undefined, { locals: setup.locals });
 let chain: Promise<void> = Promise.resolve();
 
 async function handle(task: ParseTask): Promise<ParseResult> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(task.file);
+    // Sync: this thread has nothing else to do meanwhile, and it costs less than a file handle.
+    bytes = readFileSync(task.file);
   } catch {
     return { id: task.id, kind: 'skipped', reason: 'unreadable' };
   }
@@ -53,6 +54,7 @@ parentPort!.on('message', (task: ParseTask) => {
     } catch (err) {
       result = { id: task.id, kind: 'error', message: (err as Error).message };
     }
+    if (wasmHeapBytes() > setup.maxHeapBytes) result.retire = true;
     parentPort!.postMessage(result);
     // Throttle: busy for `share` of the time, asleep for the rest.
     const share = setup.cpuShare;

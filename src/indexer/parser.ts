@@ -11,6 +11,10 @@ interface Loaded {
   query: Query;
 }
 
+/** The `@flow` pragma, in the file's first comment. */
+const FLOW_PRAGMA = /@flow\b/;
+const FLOW_HEAD = 4096;
+
 let runtimeReady: Promise<void> | undefined;
 
 /**
@@ -20,11 +24,17 @@ let runtimeReady: Promise<void> | undefined;
  */
 export class FileParser {
   private readonly assets: AssetPaths;
+  private readonly locals: boolean;
   private parser: Parser | undefined;
   private readonly loaded = new Map<string, Promise<Loaded>>();
 
-  constructor(assets: AssetPaths = defaultAssets()) {
+  /**
+   * `locals`: also extract local symbols (parameters, local variables). Off by default: their
+   * query patterns cost about a sixth of the parse-and-query time, and nothing searches them yet.
+   */
+  constructor(assets: AssetPaths = defaultAssets(), options: { locals?: boolean } = {}) {
     this.assets = assets;
+    this.locals = options.locals ?? false;
   }
 
   /** Loads a language's grammar and compiles its query (once); throws a clear error when either is bad. */
@@ -39,6 +49,9 @@ export class FileParser {
 
   /** Parses `source` as language `id`; the tree is freed before this returns. */
   async parse(id: string, source: string): Promise<Extracted> {
+    // Flow-typed JavaScript is one long syntax error to the JavaScript grammar (3 times slower,
+    // names lost); TSX reads its annotations, JSX included.
+    if (id === 'javascript' && FLOW_PRAGMA.test(source.slice(0, FLOW_HEAD))) id = 'tsx';
     const { language, query } = await this.load(id);
     const parser = await this.getParser();
     parser.setLanguage(language);
@@ -89,7 +102,15 @@ export class FileParser {
     }
     const source = readFileSync(this.assets.query(spec), 'utf8');
     try {
-      return { language, query: new Query(language, source) };
+      const query = new Query(language, source);
+      // A disabled pattern costs nothing while matching. Query files are ASCII: offsets are indexes.
+      if (!this.locals) {
+        for (let i = 0; i < query.patternCount(); i++) {
+          const text = source.slice(query.startIndexForPattern(i), query.endIndexForPattern(i));
+          if (text.includes('@local.')) query.disablePattern(i);
+        }
+      }
+      return { language, query };
     } catch (err) {
       throw new CodeidxError('INTERNAL', `The ${spec.id} query file is invalid: ${String(err)}`, {
         hint: `Fix src/indexer/queries/${spec.id}.scm.`,
@@ -99,7 +120,19 @@ export class FileParser {
   }
 }
 
+/** The options given to the Emscripten module: it becomes the module object, and so holds the heap. */
+const moduleOptions: { locateFile: () => string; HEAP8?: Int8Array } = { locateFile: () => '' };
+
 function initRuntime(runtime: string): Promise<void> {
-  runtimeReady ??= Parser.init({ locateFile: () => runtime });
+  moduleOptions.locateFile = () => runtime;
+  runtimeReady ??= Parser.init(moduleOptions);
   return runtimeReady;
+}
+
+/**
+ * Bytes of this thread's tree-sitter WASM heap (0 before the first parse). It grows to fit the
+ * largest tree parsed and never shrinks: the pool replaces a worker whose heap grew too large.
+ */
+export function wasmHeapBytes(): number {
+  return moduleOptions.HEAP8?.buffer.byteLength ?? 0;
 }

@@ -9,17 +9,27 @@ export interface ParseTask {
   path: string;
   language: string;
   mtimeMs: number;
+  /** Bytes, as listed by the walk: big files are parsed one at a time (see pool.ts). */
+  size: number;
   /** The stored hash: when the content still has it, the worker skips the parse. */
   knownHash?: string;
 }
 
-export type ParseResult =
+export type ParseResult = (
   | { id: number; kind: 'record'; record: FileRecordInput & { hash: string } }
   | { id: number; kind: 'unchanged'; hash: string; size: number }
   | { id: number; kind: 'skipped'; reason: 'binary' | 'unreadable' }
-  | { id: number; kind: 'error'; message: string };
+  | { id: number; kind: 'error'; message: string }
+) & {
+  /** Set by a worker whose WASM heap outgrew `maxHeapBytes`: it wants no more files. */
+  retire?: boolean;
+};
 
 export interface WorkerSetup {
   /** 0 < share <= 1: each worker sleeps so that it is busy about this share of the time. */
   cpuShare: number;
+  /** Extract local symbols too (see FileParser). */
+  locals: boolean;
+  /** A worker whose tree-sitter heap is larger than this asks to be replaced. */
+  maxHeapBytes: number;
 }

@@ -12,7 +12,8 @@ export interface LanguageRules {
   methodParent(parent: Node): boolean;
   /** Python: the docstring is the first string of the body, not a comment above. */
   bodyDocstring?: boolean;
-  exported(def: Node, name: string, top: Node): boolean;
+  /** `top()` is the statement in the file's root that holds `def` (walking up costs: ask only when needed). */
+  exported(def: Node, name: string, top: () => Node): boolean;
   /** Refines the type a query gave an import (JavaScript: type-only, side-effect). */
   importType?(node: Node, declared: ImportType): ImportType;
 }
@@ -36,7 +37,7 @@ const jsRules: LanguageRules = {
   ),
   methodParent: (p) => p.type === 'class_body',
   // A member is as exported as the top-level statement that holds it.
-  exported: (_def, _name, top) => top.type === 'export_statement',
+  exported: (_def, _name, top) => top().type === 'export_statement',
   importType(node, declared) {
     if (declared !== 'es-module' || node.type !== 'import_statement') return declared;
     if (node.children.some((c) => c?.type === 'type')) return 'type-only';

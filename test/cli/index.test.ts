@@ -85,15 +85,15 @@ describe('codeidx index', function () {
   });
 
   // Ensure a second run reads nothing new, and deletions leave the index.
-  it('a second run parses nothing; a deleted file is removed; --full rewrites nothing unchanged', () => {
+  it('a second run parses nothing; a deleted file is removed; --full re-extracts every file', () => {
     copyFixtures(ws(), LANGUAGES);
     const first = summary(cli(['index', '--json']));
     const again = summary(cli(['index', '--json']));
     assert.equal(again.parsed, 0);
     assert.equal(again.unchanged, first.files);
     const full = summary(cli(['index', '--full', '--json']));
-    assert.equal(full.parsed, 0, 'same content: nothing is rewritten');
-    assert.equal(full.unchanged, first.files);
+    assert.equal(full.parsed, first.files, '--full re-extracts unchanged files too');
+    assert.equal(full.files, first.files);
     rmSync(join(ws(), 'go'), { recursive: true });
     const after = summary(cli(['index', '--json']));
     assert.equal(after.removed, 1);

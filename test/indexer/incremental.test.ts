@@ -44,6 +44,26 @@ describe('indexer: incremental runs on a real database', () => {
     assert.equal(service.search('AppServer')[0]!.path, 'src/app.ts');
     assert.deepEqual([events[0], events.at(-1)], ['walk', 'done']);
     assert.equal(service.repo().getFile('lib/util.py')!.language, 'python');
+    assert.equal(service.repo().stats().symbols, 0, 'no local symbols unless asked');
+  });
+
+  it('a row the database refuses fails only its file; the batch around it is stored', async () => {
+    // A stricter rule than the extractor knows: no definition may be called startApp.
+    service.connection.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON definitions
+      WHEN new.name = 'startApp' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const s = await run();
+    assert.deepEqual([s.files, s.parsed, s.skipped['parse-error']], [2, 2, 1]);
+    assert.equal(s.errors[0]!.path, 'src/app.ts');
+    assert.deepEqual(names(), ['main', 'parse_config']);
+    assert.ok(checkSearchIndex(service.connection).ok);
+  });
+
+  it('stores local symbols when asked', async () => {
+    await run({ locals: true });
+    const params = service.connection
+      .prepare("SELECT name, scope FROM symbols WHERE kind = 'parameter'")
+      .all();
+    assert.deepEqual(params, [{ name: 'path', scope: 'parse_config' }]);
   });
 
   it('nothing changed: nothing is parsed', async () => {
@@ -86,11 +106,31 @@ describe('indexer: incremental runs on a real database', () => {
     assert.deepEqual(names(), ['parse_config']);
   });
 
-  it('--full re-reads every file', async () => {
+  it('--full re-extracts and rewrites unchanged files, and search follows', async () => {
     await run();
+    // What an older extractor left behind: same content hash, but rows that are now wrong.
+    service.connection.exec("UPDATE definitions SET name = 'staleName' WHERE name = 'startApp'");
+    const plain = await run();
+    assert.equal(plain.parsed, 0, 'without --full, an unchanged file is not read');
     const s = await run({ full: true });
-    assert.equal(s.unchanged, 3, 'same content: read, but nothing rewritten');
-    assert.equal(s.parsed, 0);
+    assert.deepEqual([s.parsed, s.unchanged], [3, 0], 'every file rewritten, same hash or not');
+    assert.deepEqual(names(), ['AppServer', 'main', 'parse_config', 'startApp']);
+    assert.deepEqual(service.search('staleName'), []);
+    assert.equal(service.search('startApp')[0]!.path, 'src/app.ts');
+    assert.ok(checkSearchIndex(service.connection).ok);
+  });
+
+  it('replaced files keep exactly one full-text row each across batches', async () => {
+    for (let i = 0; i < 7; i++) write(`pkg/m${i}.py`, `def fn_${i}():\n    pass\n`);
+    await run({ batchSize: 3 });
+    for (let i = 0; i < 7; i++) write(`pkg/m${i}.py`, `def renamed_${i}():\n    pass\n`);
+    const later = new Date(Date.now() + 60_000);
+    for (let i = 0; i < 7; i++) utimesSync(join(root, `pkg/m${i}.py`), later, later);
+    const s = await run({ batchSize: 3 });
+    assert.equal(s.parsed, 7);
+    assert.ok(checkSearchIndex(service.connection).ok);
+    assert.deepEqual(service.search('fn_3'), []);
+    assert.equal(service.search('renamed_3')[0]!.path, 'pkg/m3.py');
   });
 
   it('a cancelled run stops with CANCELLED and the next run completes', async () => {

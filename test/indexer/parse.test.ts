@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Extracted } from '../../src/indexer/extract.ts';
 import { LANGUAGES, languageOf } from '../../src/indexer/languages.ts';
-import { FileParser } from '../../src/indexer/parser.ts';
+import { FileParser, wasmHeapBytes } from '../../src/indexer/parser.ts';
 import { validateRecord } from '../../src/storage/index/records.ts';
 
 const fixture = (rel: string): string =>
@@ -14,7 +14,7 @@ const defs = (r: Extracted): string[] => r.definitions.map((d) => `${d.name}:${d
 const imports = (r: Extracted): string[] => r.imports.map((i) => `${i.module}:${i.type}:${i.line}`);
 
 describe('indexer: parsing', () => {
-  const parser = new FileParser();
+  const parser = new FileParser(undefined, { locals: true });
   after(() => parser.dispose());
 
   const parse = async (rel: string): Promise<Extracted> => {
@@ -33,6 +33,8 @@ describe('indexer: parsing', () => {
     assert.equal(languageOf('a/b.tsx')?.id, 'tsx');
     assert.equal(languageOf('x.jsx')?.id, 'javascript');
     assert.equal(languageOf('lib/x.hpp')?.id, 'cpp');
+    assert.equal(languageOf('include/x.h')?.id, 'cpp', '.h is read as C++, as ctags does');
+    assert.equal(languageOf('src/x.c')?.id, 'c');
     assert.equal(languageOf('README.md'), undefined);
     assert.equal(languageOf('.eslintrc'), undefined);
   });
@@ -251,6 +253,59 @@ describe('indexer: parsing', () => {
     });
   }
 
+  it('local symbols only when asked: their patterns are disabled by default', async () => {
+    const plain = new FileParser();
+    try {
+      const r = await plain.parse('go', fixture('go/store.go'));
+      assert.deepEqual(r.symbols, []);
+      assert.deepEqual(defs(r), defs(await parse('go/store.go')), 'definitions are the same');
+      assert.ok((await parse('go/store.go')).symbols.length > 0);
+    } finally {
+      plain.dispose();
+    }
+  });
+
+  it('a big source, matched a range at a time, gives every definition and import exactly once', async () => {
+    // About 190,000 characters: three ranges. Non-ASCII text checks the index units.
+    const unit = (i: number): string =>
+      `import { dep${i} } from './m${i}';\n/** é */\nexport class Grow${i} { method${i}(): void {} }\n`;
+    const source = Array.from({ length: 2500 }, (_, i) => unit(i)).join('');
+    const r = await parser.parse('typescript', source);
+    assert.equal(r.definitions.length, 5000);
+    assert.equal(r.imports.length, 2500);
+    assert.equal(new Set(r.definitions.map((d) => d.name)).size, 5000, 'no duplicates');
+    assert.deepEqual(defs(r).slice(-2), ['Grow2499:class:7500', 'method2499:method:7500']);
+  });
+
+  it('a C++ header (.h) keeps its namespace, classes and methods', async () => {
+    const r = await parse('cpp/widget.h');
+    assert.deepEqual(defs(r), [
+      'ui:module:5',
+      'Widget:class:8',
+      'render:method:12',
+      'name_:property:15',
+      'Size:class:18',
+      'width:property:19',
+      'height:property:20',
+    ]);
+    assert.deepEqual(imports(r), ['string:es-module:3']);
+  });
+
+  it('Flow-typed JavaScript (@flow) is read with the TSX grammar: its names are not lost', async () => {
+    // The JavaScript grammar reads this file as syntax errors and finds only MAX_ITEMS.
+    const r = await parser.parse('javascript', fixture('flow/store.js'));
+    assert.deepEqual(defs(r), [
+      'Item:type:9',
+      'MAX_ITEMS:constant:14',
+      'Store:class:16',
+      'items:property:17',
+      'add:method:19',
+      'useStore:function:24',
+      'StoreView:function:29',
+    ]);
+    assert.deepEqual(imports(r), ['react:type-only:6', 'react:es-module:7']);
+  });
+
   it('exported and docstrings follow each language’s rules', async () => {
     const exported = async (rel: string): Promise<Record<string, boolean>> =>
       Object.fromEntries((await parse(rel)).definitions.map((d) => [d.name, d.exported]));
@@ -280,10 +335,18 @@ describe('indexer: parsing', () => {
   it('frees trees: ten thousand parses do not grow the WASM heap without bound', async () => {
     const source = fixture('typescript/server.ts');
     for (let i = 0; i < 300; i++) await parser.parse('typescript', source);
-    const before = process.memoryUsage().arrayBuffers;
+    const before = wasmHeapBytes();
+    assert.ok(before > 0, 'the heap is measured');
     for (let i = 0; i < 2000; i++) await parser.parse('typescript', source);
     // Without tree.delete() each tree keeps tens of KiB of WASM memory: 2000 trees would add
     // tens of MiB. The heap may still grow a page or two from fragmentation.
-    assert.ok(process.memoryUsage().arrayBuffers - before < 8 * 1024 * 1024);
+    assert.ok(wasmHeapBytes() - before < 8 * 1024 * 1024);
+  });
+
+  it('wasmHeapBytes follows the heap as a large tree makes it grow', async () => {
+    const before = wasmHeapBytes();
+    const big = 'export class Grow { method(): void {} }\n'.repeat(40_000);
+    await parser.parse('typescript', big);
+    assert.ok(wasmHeapBytes() > before, 'a 1.6 MB source grows the heap');
   });
 });

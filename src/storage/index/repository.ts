@@ -2,8 +2,10 @@ import type { Statement } from 'better-sqlite3';
 import { basename, extname } from 'node:path';
 import type { Connection } from '../database/connection.ts';
 import { toCodeidxError } from '../errors.ts';
-import { immediateTransaction } from '../database/lock.ts';
+import { indexFilesSql } from './fts.ts';
+import { immediateTransaction, writeTransaction } from '../database/lock.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
+import type { Logger } from '../log.ts';
 import { buildMatchQuery } from './search.ts';
 import type {
   DefinitionRow,
@@ -76,10 +78,10 @@ export class FileWriter {
     this.insertTag = db.prepare('INSERT INTO file_tags (file_id, tag, weight) VALUES (?, ?, ?)');
   }
 
-  /** Writes `r` unless the stored hash is the same. Must run inside a transaction. */
-  write(r: ValidRecord, indexedAt: number): WriteOutcome {
+  /** Writes `r` unless the stored hash is the same (`force`: even then). Must run inside a transaction. */
+  write(r: ValidRecord, indexedAt: number, force = false): WriteOutcome {
     const existing = this.find.get(r.path);
-    if (existing && existing.hash === r.hash)
+    if (existing && existing.hash === r.hash && !force)
       return { fileId: existing.id, changed: false, existed: true };
     // Whole milliseconds (files.last_modified is a STRICT INTEGER; fs.stat's mtimeMs has fractions).
     const lastModified = Math.trunc(r.lastModified);
@@ -165,6 +167,9 @@ export class Repository {
     searchRow: Statement;
     stats: Statement;
     list: Statement;
+    touch: Statement;
+    indexRows: Statement;
+    unindex: Statement;
   };
 
   constructor(db: Connection) {
@@ -188,6 +193,11 @@ export class Repository {
       ),
       list: db.prepare(
         'SELECT path, size, last_modified AS lastModified, hash FROM files ORDER BY path',
+      ),
+      touch: db.prepare('UPDATE files SET size = ?, last_modified = ? WHERE path = ?'),
+      indexRows: db.prepare(indexFilesSql()),
+      unindex: db.prepare(
+        'DELETE FROM search_index WHERE rowid IN (SELECT value FROM json_each(?))',
       ),
       stats: db.prepare(
         `SELECT (SELECT count(*) FROM files) AS files,
@@ -237,6 +247,59 @@ export class Repository {
     } catch (err) {
       throw toCodeidxError(err, `Cannot store ${record.path}`);
     }
+  }
+
+  /**
+   * Stores many validated records in one write transaction (waiting and retrying for the lock):
+   * the bulk path of an indexer. The sync triggers are dropped and re-created inside the
+   * transaction, and each written file's index row is written once from `search_documents`, so
+   * the full-text index is exact at the commit and no other connection sees the triggers
+   * missing. `force` rewrites files whose hash is unchanged (a re-extraction with new rules).
+   * Returns the files written and left unchanged; the whole batch rolls back on any error.
+   */
+  async writeFiles(
+    records: readonly ValidRecord[],
+    options: { force?: boolean; logger?: Logger } = {},
+  ): Promise<{ written: number; unchanged: number }> {
+    if (records.length === 0) return { written: 0, unchanged: 0 };
+    const db = this.db;
+    return writeTransaction(
+      db,
+      () => {
+        const triggers = db
+          .prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search\\_sync\\_%' ESCAPE '\\'",
+          )
+          .all() as { name: string; sql: string }[];
+        for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
+        const now = Date.now();
+        const changed: number[] = [];
+        const replaced: number[] = [];
+        for (const r of records) {
+          const outcome = this.writer.write(r, now, options.force);
+          if (!outcome.changed) continue;
+          changed.push(outcome.fileId);
+          if (outcome.existed) replaced.push(outcome.fileId);
+        }
+        if (replaced.length) this.statements.unindex.run(JSON.stringify(replaced));
+        if (changed.length) this.statements.indexRows.run(JSON.stringify(changed));
+        for (const t of triggers) db.exec(t.sql);
+        return { written: changed.length, unchanged: records.length - changed.length };
+      },
+      options.logger ? { logger: options.logger } : {},
+    );
+  }
+
+  /**
+   * Records a new size and mtime for files whose content did not change (a `touch`, a branch
+   * switch and back), so an incremental indexer does not read them again. The full-text sync
+   * triggers watch id, filename and path only, so the index is untouched.
+   */
+  touchFiles(files: readonly { path: string; size: number; lastModified: number }[]): void {
+    if (files.length === 0) return;
+    immediateTransaction(this.db, () => {
+      for (const f of files) this.statements.touch.run(f.size, Math.trunc(f.lastModified), f.path);
+    });
   }
 
   /** Removes a file and everything recorded about it. Returns false when it was not stored. */

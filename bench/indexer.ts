@@ -1,0 +1,117 @@
+// The indexer section of `npm run bench`: `codeidx index` (bench/index-cli.ts, the whole
+// process) on a real multi-language corpus (bench/corpus.ts) against universal-ctags on the same
+// file list in the same run, a re-index with nothing changed, and peak RSS at 10,000 and 20,000
+// files (the corpus copied). Run alone: `node bench/indexer.ts [--quick]`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { walkFolder } from '../src/indexer/walk.ts';
+import { buildCorpus, CORPUS_PACKAGES, QUICK_PACKAGES, replicateCorpus } from './corpus.ts';
+
+const CLI = fileURLToPath(new URL('./index-cli.ts', import.meta.url));
+const CTAGS = '/usr/bin/ctags';
+
+interface Run {
+  ms: number;
+  files: number;
+  parsed: number;
+  unchanged: number;
+  definitions: number;
+  imports: number;
+  peakRssMiB: number;
+}
+
+/** One `codeidx index` process on `dir`: wall time from spawn to exit, and its summary. */
+function indexRun(dir: string, extra: string[] = []): Run {
+  const t0 = performance.now();
+  const child = spawnSync(process.execPath, [CLI, '--workspace', dir, ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = performance.now() - t0;
+  if (child.status !== 0) throw new Error(`codeidx index failed on ${dir}: ${child.stderr}`);
+  const s = JSON.parse(child.stdout) as Omit<Run, 'ms'>;
+  return { ...s, ms: Math.round(ms), peakRssMiB: Math.round(s.peakRssMiB) };
+}
+
+/** universal-ctags over the same file list, or undefined where it is not installed. */
+function ctagsRun(dir: string, paths: string[]): number | undefined {
+  const list = join(tmpdir(), `codeidx-ctags-${process.pid}.txt`);
+  writeFileSync(list, `${paths.join('\n')}\n`);
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(CTAGS, ['-L', list, '-f', '/dev/null'], { cwd: dir, stdio: 'ignore' });
+    if (r.error || r.status !== 0) return undefined;
+    return Math.round(performance.now() - t0);
+  } finally {
+    rmSync(list, { force: true });
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs the section and returns its report. */
+export function benchIndexer(quick: boolean): Record<string, unknown> {
+  const packages = quick ? QUICK_PACKAGES : CORPUS_PACKAGES;
+  const corpus = buildCorpus(packages);
+  const copies = mkdtempSync(join(tmpdir(), 'codeidx-corpus-copies-'));
+  try {
+    const files = walkFolder(corpus).files;
+    const languages: Record<string, number> = {};
+    for (const f of files) languages[f.language] = (languages[f.language] ?? 0) + 1;
+    const paths = files.map((f) => f.path);
+    // Interleaved rounds, so load from elsewhere on the machine hits both sides alike.
+    const rounds = quick ? 1 : 3;
+    const cold: Run[] = [];
+    const ctags: number[] = [];
+    const again: Run[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const c = ctagsRun(corpus, paths);
+      if (c !== undefined) ctags.push(c);
+      rmSync(join(corpus, '.vscode'), { recursive: true, force: true });
+      cold.push(indexRun(corpus));
+      again.push(indexRun(corpus));
+    }
+    const coldMs = median(cold.map((r) => r.ms));
+    const ctagsMs = ctags.length ? median(ctags) : undefined;
+    const reindexMs = median(again.map((r) => r.ms));
+    const last = cold.at(-1)!;
+    const report: Record<string, unknown> = {
+      corpus: packages.join(' '),
+      files: files.length,
+      languages,
+      definitions: last.definitions,
+      imports: last.imports,
+      coldMs,
+      filesPerSecond: Math.round(files.length / (coldMs / 1000)),
+      coldPeakRssMiB: last.peakRssMiB,
+      ctagsMs: ctagsMs ?? null,
+      ratioToCtags: ctagsMs ? Number((coldMs / ctagsMs).toFixed(2)) : null,
+      reindexMs,
+      reindexRatio: Number((reindexMs / coldMs).toFixed(3)),
+      target:
+        'cold within 4x ctags on 2 cores; re-index at most 0.1 of cold; peak RSS under 300 MB at 10,000 files and no higher at 20,000',
+    };
+    const sizes = quick ? [] : [10_000, 20_000];
+    for (const size of sizes) {
+      const dir = replicateCorpus(corpus, Math.ceil(size / files.length), copies);
+      const run = indexRun(dir);
+      report[`peakRssMiBAt${size / 1000}k`] = run.peakRssMiB;
+      report[`filesAt${size / 1000}k`] = run.files;
+      report[`coldMsAt${size / 1000}k`] = run.ms;
+      rmSync(join(dir, '.vscode'), { recursive: true, force: true });
+    }
+    return report;
+  } finally {
+    rmSync(corpus, { recursive: true, force: true });
+    rmSync(copies, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(
+    `${JSON.stringify(benchIndexer(process.argv.includes('--quick')), null, 2)}\n`,
+  );
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultWorkerCount, parseFiles, type PoolOptions } from '../../src/indexer/pool.ts';
+import type { ParseResult, ParseTask } from '../../src/indexer/protocol.ts';
+
+describe('indexer: parse pool', () => {
+  let root = '';
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'codeidx-pool-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  const tasks = (n: number): ParseTask[] =>
+    Array.from({ length: n }, (_, id) => {
+      const path = `f${id}.py`;
+      const source = `def fn_${id}():\n    pass\n`;
+      writeFileSync(join(root, path), source);
+      return {
+        id,
+        file: join(root, path),
+        path,
+        language: 'python',
+        mtimeMs: 0,
+        size: source.length,
+      };
+    });
+  const all = async (t: ParseTask[], o: PoolOptions): Promise<ParseResult[]> => {
+    const out: ParseResult[] = [];
+    for await (const r of parseFiles(t, o)) out.push(r);
+    return out;
+  };
+
+  it('uses every core when the user waits, one fewer under a CPU share', () => {
+    assert.ok(defaultWorkerCount() >= 1);
+    assert.equal(defaultWorkerCount(0.5), Math.max(1, defaultWorkerCount() - 1));
+  });
+
+  it('replaces a worker whose heap outgrew the limit, and every file still comes back', async () => {
+    const r = await all(tasks(30), { workers: 1, maxHeapBytes: 1 });
+    assert.equal(r.length, 30);
+    assert.ok(r.every((x) => x.kind === 'record' && x.retire === true));
+    assert.deepEqual(
+      r.map((x) => x.id).sort((a, b) => a - b),
+      [...Array(30).keys()],
+    );
+  });
+
+  it('when every file is big, the first worker parses them all and none is left waiting', async () => {
+    const r = await all(tasks(12), { workers: 2, bigFileBytes: 1 });
+    assert.equal(r.filter((x) => x.kind === 'record').length, 12);
+  });
+
+  it('a crashed worker fails only the file it was parsing; the files it held go to another', async () => {
+    const t = tasks(20);
+    t[3] = { ...t[3]!, path: 'crash.ts' };
+    const r = await all(t, {
+      workers: 1,
+      workerUrl: new URL('../fixtures/crash-parse-worker.ts', import.meta.url),
+    });
+    assert.equal(r.length, 20, 'every file answered once');
+    const failed = r.filter((x) => x.kind === 'error');
+    assert.deepEqual(
+      failed.map((x) => x.id),
+      [3],
+    );
+    assert.equal(r.filter((x) => x.kind === 'skipped').length, 19);
+  });
+});
