@@ -19,6 +19,7 @@ import { describeDrift, findSchemaDrift, type SchemaDrift } from './migrations/s
 import { newerRefusal, planTarget, type TargetPlan } from './policy.ts';
 import { COMPANION_SUFFIXES, moveAside } from './database/quarantine.ts';
 import { Repository } from './index/repository.ts';
+import { symbolMatches } from './index/symbolsTemp.ts';
 import { createResilience } from './health/resilience.ts';
 import type {
   BackupResult,
@@ -32,6 +33,7 @@ import type {
   RepairResult,
   RestoreResult,
   SearchResult,
+  SymbolMatch,
 } from './types.ts';
 
 const REFUSALS: string[] = ['DATABASE_NEWER', 'SCHEMA_DRIFT', 'CHECKSUM_MISMATCH'];
@@ -501,6 +503,14 @@ export class DatabaseService {
       }
       throw err;
     }
+  }
+
+  /**
+   * Definitions matching `text`, best first. TEMPORARY (extindex branch): a prefix lookup until
+   * the "symbols" branch's migration 004 and matcher replace it.
+   */
+  searchSymbols(text: string, o: { limit?: number } = {}): SymbolMatch[] {
+    return symbolMatches(this.repo(), text, o);
   }
 
   /** The repository over this connection, for indexers that write records one by one. */

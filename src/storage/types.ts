@@ -184,6 +184,18 @@ export type DefinitionType =
   | 'property'
   | 'module';
 
+/** One definition found by a symbol search, best first (`DatabaseService.searchSymbols`). */
+export interface SymbolMatch {
+  name: string;
+  kind: DefinitionType;
+  path: string;
+  line: number;
+  column: number;
+  exported: boolean;
+  signature: string | null;
+  score: number;
+}
+
 export type ImportType = 'es-module' | 'commonjs' | 'dynamic' | 'type-only' | 'side-effect';
 
 export interface DefinitionInput {
