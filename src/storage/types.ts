@@ -83,7 +83,15 @@ export interface MigrationRunResult {
  */
 export interface ProgressEvent {
   phase:
-    'backup' | 'migrate' | 'rollback' | 'populate' | 'rebuild' | 'import' | 'restore' | 'verify';
+    | 'backup'
+    | 'migrate'
+    | 'rollback'
+    | 'populate'
+    | 'rebuild'
+    | 'import'
+    | 'restore'
+    | 'verify'
+    | 'index';
   message: string;
   increment?: number;
   step?: number;

@@ -18,6 +18,7 @@ import type {
   SearchResult,
   SymbolMatch,
 } from '../types.ts';
+import type { IndexSummary } from '../../indexer/index.ts';
 
 /** How the writer opens its database: the serialisable part of the service's options. */
 export interface OpenArgs {
@@ -39,6 +40,20 @@ export interface OpenArgs {
    * diagnosing a native module problem (and for testing the error): `CODEIDX_NATIVE_BINDING`.
    */
   nativeBinding?: string;
+}
+
+/** What the `index` method indexes, and how (see src/indexer/index.ts). */
+export interface IndexArgs {
+  /** The folder to walk, absolute. */
+  folder: string;
+  /** Re-parse every file, not only the changed ones. */
+  full?: boolean;
+  /** gitignore-style globs relative to the folder. */
+  exclude?: string[];
+  /** Files larger than this are skipped. */
+  maxFileBytes?: number;
+  /** 0 < share <= 1: how busy each parse thread may be. */
+  cpuShare?: number;
 }
 
 export interface OpenNotice {
@@ -104,6 +119,7 @@ export const METHODS = {
   rollback: spec<{ to: number }, MigrationRunResult>()('write'),
   backup: spec<{ out?: string; encrypt?: boolean }, BackupResult>()('write'),
   rebuildFts: spec<None, { rows: number; ms: number }>()('write'),
+  index: spec<IndexArgs, IndexSummary>()('write'),
   restore: spec<{ file: string }, RestoreResult>()('replace'),
   repair: spec<{ acceptChecksums?: boolean }, RepairResult>()('replace'),
 };
