@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { FolderDatabase, StateKind } from './folder.ts';
+import { indexStatusText, indexTooltipLines, type IndexSnapshot } from './indexPolicy.ts';
 import { tooltipMarkdown } from './reports.ts';
 
 /** What the status item shows right now (the extension's API returns it to tests). */
@@ -67,18 +68,32 @@ export class StatusItem implements vscode.Disposable {
     );
   }
 
-  showFolder(db: FolderDatabase, multiRoot: boolean): void {
+  showFolder(
+    db: FolderDatabase,
+    multiRoot: boolean,
+    index?: { snapshot: IndexSnapshot; maxFileSizeKiB: number },
+  ): void {
     const state = db.state;
     const look = LOOK[state.kind];
     const where = multiRoot ? ` ${db.name}` : '';
     const detail = state.kind === 'healthy' ? undefined : state.message;
     const tooltip = tooltipMarkdown(db.name, look.label, state.info, state.report, detail);
+    if (index) {
+      tooltip.appendMarkdown(
+        `\n\n${indexTooltipLines(index.snapshot, index.maxFileSizeKiB).join('\n')}\n`,
+      );
+    }
+    // Background indexing shows on a healthy item only: a problem with the database comes first.
+    const indexing =
+      state.kind === 'healthy' && index ? indexStatusText(index.snapshot) : undefined;
+    const label = indexing ?? (state.kind === 'healthy' ? undefined : look.label);
+    const icon = indexing && index?.snapshot.running ? '$(sync~spin)' : look.icon;
     this.show(
       {
         visible: true,
         kind: state.kind,
         folder: db.folder.uri.toString(),
-        text: `${look.icon} CodeIdx${where}${state.kind === 'healthy' ? '' : `: ${look.label}`}`,
+        text: `${icon} CodeIdx${where}${label ? `: ${label}` : ''}`,
         tooltip: tooltip.value,
         background: look.background,
         command: 'codeidx.checkHealth',
