@@ -16,6 +16,7 @@ const idle: IndexSnapshot = {
   done: 0,
   total: 0,
   runs: 1,
+  reasons: ['open'],
 };
 
 describe('indexing policy (the extension, without the editor)', () => {

@@ -54,6 +54,10 @@ export function answersFor(path: string, leftToServers: ReadonlySet<string>): bo
   return !language || !leftToServers.has(language.id);
 }
 
+/** Why a run happened: the folder opened, files changed, a save, a branch switch (.git/HEAD), … */
+export type IndexReason =
+  'open' | 'files' | 'save' | 'branch' | 'settings' | 'resume' | 'reindex' | 'schema';
+
 /** What one folder's background indexer is doing, for the status item and the API. */
 export interface IndexSnapshot {
   enabled: boolean;
@@ -65,6 +69,8 @@ export interface IndexSnapshot {
   total: number;
   /** Completed runs since the folder opened. */
   runs: number;
+  /** What asked for the last completed run. */
+  reasons: IndexReason[];
   last?: IndexSummary;
   /** Why the last run did not complete (or why indexing waits). */
   problem?: string;

@@ -12,7 +12,7 @@ import { toCodeidxError } from '../storage/errors.ts';
 import type { Logger } from '../storage/log.ts';
 import { languageOf } from '../indexer/languages.ts';
 import type { FolderDatabase } from './folder.ts';
-import { type IndexSnapshot } from './indexPolicy.ts';
+import type { IndexReason, IndexSnapshot } from './indexPolicy.ts';
 
 /** The `codeidx.index.*` settings of one folder. */
 export interface IndexSettings {
@@ -53,7 +53,10 @@ export class FolderIndexer implements vscode.Disposable {
   private paused = false;
   private running: Promise<void> | undefined;
   private controller: AbortController | undefined;
-  private pending: { full: boolean } | undefined;
+  private pending: { full: boolean; reasons: Set<IndexReason> } | undefined;
+  /** Reasons gathered while a burst of events is debounced. */
+  private gathering = new Set<IndexReason>();
+  private lastReasons: IndexReason[] = [];
   private debounce: NodeJS.Timeout | undefined;
   private progress = { done: 0, total: 0 };
   private runs = 0;
@@ -80,6 +83,7 @@ export class FolderIndexer implements vscode.Disposable {
       done: this.progress.done,
       total: this.progress.total,
       runs: this.runs,
+      reasons: this.lastReasons,
       ...(this.last ? { last: this.last } : {}),
       ...(this.problem ? { problem: this.problem } : {}),
     };
@@ -96,7 +100,7 @@ export class FolderIndexer implements vscode.Disposable {
     this.settings = indexSettings(this.db.folder);
     if (!this.settings.enabled) return this.changed();
     this.watch();
-    this.request(false);
+    this.request(false, 'open');
   }
 
   /** Settings changed: re-read them; turning indexing on or off, or new excludes, reconcile. */
@@ -111,19 +115,19 @@ export class FolderIndexer implements vscode.Disposable {
       return this.changed();
     }
     if (!before.enabled) this.watch();
-    this.request(false);
+    this.request(false, 'settings');
   }
 
   /** The database's state changed: a schema that came back to the latest version is reconciled. */
   stateChanged(): void {
-    if (this.problem && this.schemaCurrent() && !this.running) this.request(false);
+    if (this.problem && this.schemaCurrent() && !this.running) this.request(false, 'schema');
   }
 
   pause(): void {
     if (this.paused) return;
     this.paused = true;
     // What the stopped run did not finish is redone by the reconcile on resume.
-    if (this.running) this.pending ??= { full: false };
+    if (this.running) this.pending ??= { full: false, reasons: new Set(['resume']) };
     this.controller?.abort();
     this.host.logger.info(`${this.db.name}: indexing paused.`);
     this.changed();
@@ -133,13 +137,15 @@ export class FolderIndexer implements vscode.Disposable {
     if (!this.paused) return;
     this.paused = false;
     this.host.logger.info(`${this.db.name}: indexing resumed.`);
-    this.request(this.pending?.full ?? false);
+    this.request(this.pending?.full ?? false, 'resume');
   }
 
   /** Asks for a run (`full`: re-parse every file); runs now, or after the one in progress. */
-  request(full: boolean): void {
+  request(full: boolean, reason: IndexReason): void {
     clearTimeout(this.debounce);
-    this.pending = { full: full || (this.pending?.full ?? false) };
+    const reasons = new Set([...(this.pending?.reasons ?? []), ...this.gathering, reason]);
+    this.gathering.clear();
+    this.pending = { full: full || (this.pending?.full ?? false), reasons };
     this.changed();
     if (this.paused || this.disposed || !this.settings.enabled || !this.started) return;
     this.running ??= this.loop();
@@ -148,7 +154,7 @@ export class FolderIndexer implements vscode.Disposable {
   /** A full re-index now (Reindex Folder); resolves when it and anything queued have run. */
   async reindex(): Promise<IndexSnapshot> {
     this.started = true;
-    this.request(true);
+    this.request(true, 'reindex');
     await this.idle();
     return this.snapshot;
   }
@@ -159,18 +165,19 @@ export class FolderIndexer implements vscode.Disposable {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private schedule(): void {
+  private schedule(reason: IndexReason): void {
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => this.request(false), DEBOUNCE_MS);
-    if (this.paused) this.pending ??= { full: false };
+    this.gathering.add(reason);
+    this.debounce = setTimeout(() => this.request(false, reason), DEBOUNCE_MS);
+    if (this.paused) this.pending ??= { full: false, reasons: new Set() };
   }
 
   private async loop(): Promise<void> {
     try {
       while (this.pending && !this.paused && !this.disposed && this.settings.enabled) {
-        const { full } = this.pending;
+        const { full, reasons } = this.pending;
         this.pending = undefined;
-        await this.runOnce(full);
+        if (await this.runOnce(full)) this.lastReasons = [...reasons].sort();
       }
     } finally {
       this.running = undefined;
@@ -180,12 +187,13 @@ export class FolderIndexer implements vscode.Disposable {
     }
   }
 
-  private async runOnce(full: boolean): Promise<void> {
+  /** One run; true when it completed. */
+  private async runOnce(full: boolean): Promise<boolean> {
     const client = this.db.client;
-    if (!client || client.closed) return;
+    if (!client || client.closed) return false;
     if (!this.schemaCurrent()) {
       this.problem = 'waiting for the schema to reach the latest version (run pending migrations).';
-      return;
+      return false;
     }
     const controller = (this.controller = new AbortController());
     this.progress = { done: 0, total: 0 };
@@ -214,13 +222,15 @@ export class FolderIndexer implements vscode.Disposable {
       this.host.logger.info(
         `${this.db.name}: indexed ${summary.files} files (${summary.parsed} parsed, ${summary.unchanged} unchanged, ${summary.removed} removed) in ${summary.ms} ms.`,
       );
+      return true;
     } catch (err) {
       const error = toCodeidxError(err);
-      if (error.code === 'CANCELLED') return;
+      if (error.code === 'CANCELLED') return false;
       this.problem = error.message;
       this.host.logger.warn(`${this.db.name}: indexing failed: ${error.message}`, {
         code: error.code,
       });
+      return false;
     } finally {
       this.db.backgroundWork = false;
     }
@@ -242,7 +252,7 @@ export class FolderIndexer implements vscode.Disposable {
       vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString() &&
       languageOf(uri.fsPath) !== undefined;
     const onFile = (uri: vscode.Uri): void => {
-      if (relevant(uri)) this.schedule();
+      if (relevant(uri)) this.schedule('files');
     };
     const watcher = vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(folder, '**/*'),
@@ -257,16 +267,18 @@ export class FolderIndexer implements vscode.Disposable {
           uri.scheme === 'file' &&
           vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString()
         )
-          this.schedule();
+          this.schedule('files');
       }),
-      vscode.workspace.onDidSaveTextDocument((doc) => onFile(doc.uri)),
+      vscode.workspace.onDidSaveTextDocument((doc) => {
+        if (relevant(doc.uri)) this.schedule('save');
+      }),
     );
     // The workbench's watcher excludes .git; a Node watcher on the folder sees HEAD change.
     try {
       this.head = watch(join(folder.uri.fsPath, '.git'), { persistent: false }, (_e, name) => {
         if (name === null || String(name) === 'HEAD') {
           this.host.logger.debug(`${this.db.name}: .git/HEAD changed; reconciling the index.`);
-          this.schedule();
+          this.schedule('branch');
         }
       });
       this.head.on('error', () => this.head?.close());

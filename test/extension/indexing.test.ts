@@ -4,6 +4,7 @@
  * settings (the workspace turns it off for the main suite's folder, whose records are imported).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,7 @@ export function indexingSuite(): void {
     let x: CodeidxApi;
     let a: vscode.Uri;
     let b: vscode.Uri;
+    let git = false;
     const snapshot = (uri: vscode.Uri): IndexSnapshot | undefined => x.index(uri);
 
     before(async () => {
@@ -54,6 +56,12 @@ export function indexingSuite(): void {
         'b.py': 'class FooShapeTwo:\n    pass\n',
         'b.ts': 'export class FooShapeTs {}\n',
       });
+      try {
+        execFileSync('git', ['init', '-q', pb]);
+        git = true;
+      } catch {
+        // no git here: the branch switch test is skipped
+      }
       a = folderUri(pa);
       b = folderUri(pb);
       const n = vscode.workspace.workspaceFolders!.length;
@@ -175,6 +183,20 @@ export function indexingSuite(): void {
         30_000,
       );
       assert.equal(found.location.range.start.line, doc.lineCount - 3);
+    });
+
+    // Ensure a branch switch (.git/HEAD changing) reconciles the index: watchers can miss a
+    // checkout's burst of events, so the HEAD watcher asks for a full reconcile.
+    it('reconciles after a branch switch', async function () {
+      if (!git) this.skip();
+      const before = snapshot(b)!.runs;
+      execFileSync('git', ['-C', b.fsPath, 'checkout', '-q', '-b', 'feature']);
+      const s = await until(
+        () => snapshot(b)!.runs > before && snapshot(b)!.reasons.includes('branch') && snapshot(b),
+        'a run for the branch switch',
+        30_000,
+      );
+      assert.equal(s.problem, undefined);
     });
 
     // Ensure a cancelled request answers nothing without asking the index.
