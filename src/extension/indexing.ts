@@ -120,7 +120,9 @@ export class FolderIndexer implements vscode.Disposable {
 
   /** The database's state changed: a schema that came back to the latest version is reconciled. */
   stateChanged(): void {
-    if (this.problem && this.schemaCurrent() && !this.running) this.request(false, 'schema');
+    // `changed()` calls come back here: only an idle indexer with nothing queued asks again.
+    if (this.problem && !this.running && !this.pending && this.schemaCurrent())
+      this.request(false, 'schema');
   }
 
   pause(): void {
@@ -146,9 +148,9 @@ export class FolderIndexer implements vscode.Disposable {
     const reasons = new Set([...(this.pending?.reasons ?? []), ...this.gathering, reason]);
     this.gathering.clear();
     this.pending = { full: full || (this.pending?.full ?? false), reasons };
+    if (!this.paused && !this.disposed && this.settings.enabled && this.started)
+      this.running ??= this.loop();
     this.changed();
-    if (this.paused || this.disposed || !this.settings.enabled || !this.started) return;
-    this.running ??= this.loop();
   }
 
   /** A full re-index now (Reindex Folder); resolves when it and anything queued have run. */
@@ -173,6 +175,8 @@ export class FolderIndexer implements vscode.Disposable {
   }
 
   private async loop(): Promise<void> {
+    // Start after `running` holds this promise: what the run notifies must see it running.
+    await Promise.resolve();
     try {
       while (this.pending && !this.paused && !this.disposed && this.settings.enabled) {
         const { full, reasons } = this.pending;
