@@ -22,7 +22,8 @@ const NOT = {
       'src/storage does not import the indexer; only src/storage/worker/ may (the worker runs the `index` method).',
   },
   indexerValues: {
-    regex: '(^|/)indexer/',
+    // languages.ts is a plain table (file extension → language): the extension may use it.
+    regex: '(^|/)indexer/(?!languages\\.ts$)',
     allowTypeImports: true,
     message:
       'The extension reaches the indexer only through the worker (`index`); import its types only.',

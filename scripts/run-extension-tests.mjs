@@ -257,7 +257,12 @@ export function fixtures(scratch) {
     log('git is not available: the .gitignore offer test will be skipped');
   }
   const workspace = join(scratch, 'codeidx-test.code-workspace');
-  writeFileSync(workspace, JSON.stringify({ folders: [{ path: first }], settings: {} }));
+  // Background indexing is off for the workspace: the main suite imports records for files that
+  // do not exist, which a reconcile would remove. The indexing suite's folders turn it on.
+  writeFileSync(
+    workspace,
+    JSON.stringify({ folders: [{ path: first }], settings: { 'codeidx.index.enabled': false } }),
+  );
   return { first, second, untrusted, workspace };
 }
 

@@ -8,6 +8,9 @@ import { registerCommands, type CommandHost } from './commands/index.ts';
 import { refreshIntervalSeconds } from './config.ts';
 import { FolderDatabase, type FolderHost } from './folder.ts';
 import { gitignoreOffered } from './gitignore.ts';
+import { registerIndexCommands } from './indexCommands.ts';
+import { FolderIndexer } from './indexing.ts';
+import type { IndexSnapshot } from './logic/indexing.ts';
 import { channelLogger } from './log.ts';
 import { REOPEN_SETTINGS } from './logic/settings.ts';
 import type { FolderState, StatusSnapshot } from './logic/status.ts';
@@ -29,6 +32,10 @@ export interface CodeidxApi {
   gitignoreOffered(folder: vscode.Uri): boolean;
   /** Closes and reopens a folder's database (all folders without an argument). */
   reopen(folder?: vscode.Uri): Promise<void>;
+  /** What a folder's background indexer is doing. */
+  index(folder: vscode.Uri): IndexSnapshot | undefined;
+  /** Resolves when the folder's indexer has no run in progress. */
+  indexIdle(folder: vscode.Uri): Promise<void>;
 }
 
 /** The extension's state: the open folders, the status item, the timers. */
@@ -39,6 +46,7 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
   readonly reports = new ReportProvider();
   readonly status = new StatusItem();
   private readonly dbs = new Map<string, FolderDatabase>();
+  private readonly indexers = new Map<FolderDatabase, FolderIndexer>();
   private timer: NodeJS.Timeout | undefined;
   private lastFolder: string | undefined;
 
@@ -76,6 +84,7 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
   }
 
   changed(db: FolderDatabase): void {
+    this.indexers.get(db)?.stateChanged();
     if (this.active() === db) this.render();
   }
 
@@ -97,14 +106,21 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
     if (!this.trusted || this.dbs.has(folder.uri.toString())) return;
     const db = new FolderDatabase(folder, this);
     this.dbs.set(folder.uri.toString(), db);
+    const indexer = new FolderIndexer(db, this);
+    this.indexers.set(db, indexer);
     this.render();
-    void db.start().catch((err: unknown) => this.logger.error(`${folder.name}: ${String(err)}`));
+    void db
+      .start()
+      .then(() => indexer.start())
+      .catch((err: unknown) => this.logger.error(`${folder.name}: ${String(err)}`));
   }
 
   async remove(folder: vscode.WorkspaceFolder): Promise<void> {
     const db = this.dbs.get(folder.uri.toString());
     if (!db) return;
     this.dbs.delete(folder.uri.toString());
+    this.indexers.get(db)?.dispose();
+    this.indexers.delete(db);
     this.render();
     await db.close();
     this.logger.info(`${folder.name}: closed (folder removed from the workspace).`);
@@ -125,6 +141,11 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
 
   async ready(): Promise<void> {
     await Promise.all([...this.dbs.values()].map((d) => d.start().catch(() => undefined)));
+  }
+
+  /** The background indexer of a folder's database. */
+  indexer(db: FolderDatabase): FolderIndexer | undefined {
+    return this.indexers.get(db);
   }
 
   all(): FolderDatabase[] {
@@ -152,7 +173,12 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
     if (!this.trusted) return this.status.restricted();
     const db = this.active();
     if (!db) return this.status.hide();
-    this.status.showFolder(db, folders.length > 1);
+    const indexer = this.indexers.get(db);
+    this.status.showFolder(
+      db,
+      folders.length > 1,
+      indexer && { snapshot: indexer.snapshot, maxFileSizeKiB: indexer.maxFileSizeKiB },
+    );
   }
 
   restartTimer(): void {
@@ -169,6 +195,8 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
   onConfigurationChanged(e: vscode.ConfigurationChangeEvent): void {
     if (e.affectsConfiguration('codeidx.health.refreshIntervalSeconds')) this.restartTimer();
     for (const db of this.dbs.values()) {
+      if (e.affectsConfiguration('codeidx.index', db.folder.uri))
+        this.indexers.get(db)?.settingsChanged();
       const reopen =
         REOPEN_SETTINGS.some((s) => e.affectsConfiguration(s, db.folder.uri)) ||
         (e.affectsConfiguration('codeidx.autoMigrate', db.folder.uri) &&
@@ -184,6 +212,8 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
     clearInterval(this.timer);
     const dbs = [...this.dbs.values()];
     this.dbs.clear();
+    for (const indexer of this.indexers.values()) indexer.dispose();
+    this.indexers.clear();
     await Promise.all(dbs.map((d) => d.close()));
   }
 
@@ -216,6 +246,7 @@ export function activate(context: vscode.ExtensionContext): CodeidxApi {
     vscode.workspace.onDidChangeConfiguration((e) => ext.onConfigurationChanged(e)),
     vscode.window.onDidChangeActiveTextEditor(() => ext.render()),
     ...registerCommands(ext),
+    ...registerIndexCommands(ext),
   );
   ext.logger.info(
     `CodeIdx ${String(context.extension.packageJSON.version)} activated (${vscode.env.appName} ${vscode.version}, Node ${process.versions.node}, Node-API ${process.versions.napi}).`,
@@ -230,6 +261,14 @@ export function activate(context: vscode.ExtensionContext): CodeidxApi {
     trusted: () => ext.trusted,
     gitignoreOffered: (folder) => gitignoreOffered(context, folder),
     reopen: (folder) => ext.reopen(folder),
+    index: (folder) => {
+      const db = ext.get(folder);
+      return db && ext.indexer(db)?.snapshot;
+    },
+    indexIdle: async (folder) => {
+      const db = ext.get(folder);
+      await (db && ext.indexer(db)?.idle());
+    },
   };
 }
 

@@ -35,6 +35,8 @@ export class FolderDatabase implements vscode.Disposable {
   client: DatabaseClient | undefined;
   opened: OpenResult | undefined;
   settings: FolderSettings;
+  /** Background indexing is writing: its WAL changes are ours, not another process's. */
+  backgroundWork = false;
   private current: FolderState = { kind: 'starting', message: 'Opening the database…' };
   private activity: string | undefined;
   private failure: CodeidxError | undefined;
@@ -274,7 +276,7 @@ export class FolderDatabase implements vscode.Disposable {
     const onEvent = (_event: string, filename: string | Buffer | null): void => {
       if (filename !== null && !names.has(String(filename))) return;
       // During our own work the refresh that follows it covers the change; reads make no events.
-      if (this.activity) return;
+      if (this.activity || this.backgroundWork) return;
       clearTimeout(this.debounce);
       this.debounce = setTimeout(() => {
         this.host.logger.debug(`${this.name}: the database changed on disk; refreshing.`);

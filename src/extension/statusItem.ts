@@ -7,6 +7,7 @@ import {
   restrictedView,
   type StatusSnapshot,
 } from './logic/status.ts';
+import { indexStatusText, indexTooltipLines, type IndexSnapshot } from './logic/indexing.ts';
 import { tooltipMarkdown } from './reports.ts';
 
 /** One status item for the folder of the active editor (or the only folder). */
@@ -38,9 +39,20 @@ export class StatusItem implements vscode.Disposable {
     this.show({ ...view.snapshot, tooltip: tooltip.value }, tooltip);
   }
 
-  showFolder(db: FolderDatabase, multiRoot: boolean): void {
-    const view = folderView(db.name, db.folder.uri.toString(), db.state, multiRoot);
+  showFolder(
+    db: FolderDatabase,
+    multiRoot: boolean,
+    index?: { snapshot: IndexSnapshot; maxFileSizeKiB: number },
+  ): void {
+    const text = index && indexStatusText(index.snapshot);
+    const indexing = text ? { text, running: index.snapshot.running } : undefined;
+    const view = folderView(db.name, db.folder.uri.toString(), db.state, multiRoot, indexing);
     const tooltip = tooltipMarkdown(view.tooltip);
+    if (index) {
+      tooltip.appendMarkdown(
+        `\n\n${indexTooltipLines(index.snapshot, index.maxFileSizeKiB).join('\n')}\n`,
+      );
+    }
     this.show({ ...view.snapshot, tooltip: tooltip.value }, tooltip, [{ folder: db.folder.uri }]);
   }
 

@@ -26,6 +26,7 @@ import type { ServiceOptions } from './service/options.ts';
 import { info, search } from './service/reads.ts';
 import { repair, repairMovedAside } from './service/repair.ts';
 import { ServiceState } from './service/state.ts';
+import { symbolMatches } from './index/symbolsTemp.ts';
 import type {
   BackupResult,
   DatabaseInfo,
@@ -254,34 +255,11 @@ export class DatabaseService {
   }
 
   /**
-   * TEMPORARY (clisplit): exact names first, then prefixes, through the repository's definition
-   * lookups, until the "symbols" branch's ranked search replaces it at merge.
+   * Definitions matching `text`, best first. TEMPORARY (extindex branch): a prefix lookup until
+   * the "symbols" branch's migration 004 and matcher replace it.
    */
   searchSymbols(text: string, o: { limit?: number } = {}): SymbolMatch[] {
-    const limit = o.limit ?? 50;
-    const repo = this.repo();
-    const seen = new Set<number>();
-    const matches: SymbolMatch[] = [];
-    for (const [rows, score] of [
-      [repo.findDefinitions(text, { limit }), 2],
-      [repo.findDefinitions(text, { limit, prefix: true }), 1],
-    ] as const) {
-      for (const r of rows) {
-        if (seen.has(r.id) || matches.length >= limit) continue;
-        seen.add(r.id);
-        matches.push({
-          name: r.name,
-          kind: r.type,
-          path: r.path,
-          line: r.line,
-          column: r.column,
-          exported: r.exported,
-          signature: r.signature ?? null,
-          score,
-        });
-      }
-    }
-    return matches;
+    return symbolMatches(this.repo(), text, o);
   }
 
   /** The repository over this connection, for indexers that write records one by one. */

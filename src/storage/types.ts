@@ -83,7 +83,15 @@ export interface MigrationRunResult {
  */
 export interface ProgressEvent {
   phase:
-    'backup' | 'migrate' | 'rollback' | 'populate' | 'rebuild' | 'import' | 'restore' | 'verify';
+    | 'backup'
+    | 'migrate'
+    | 'rollback'
+    | 'populate'
+    | 'rebuild'
+    | 'import'
+    | 'restore'
+    | 'verify'
+    | 'index';
   message: string;
   increment?: number;
   step?: number;
@@ -208,6 +216,18 @@ export type DefinitionType =
   | 'constant'
   | 'property'
   | 'module';
+
+/** One definition found by a symbol search, best first (`DatabaseService.searchSymbols`). */
+export interface SymbolMatch {
+  name: string;
+  kind: DefinitionType;
+  path: string;
+  line: number;
+  column: number;
+  exported: boolean;
+  signature: string | null;
+  score: number;
+}
 
 export type ImportType = 'es-module' | 'commonjs' | 'dynamic' | 'type-only' | 'side-effect';
 

@@ -80,6 +80,11 @@ describe('CodeIdx in the browser (code-server + Chromium)', function () {
     folder = join(scratch, 'my-project');
     mkdirSync(folder);
     writeFileSync(join(folder, 'index.ts'), 'export function parseHttpRequest() {}\n');
+    mkdirSync(join(folder, 'shapes'));
+    writeFileSync(
+      join(folder, 'shapes', 'geometry.py'),
+      'import math\n\n\nclass RoundedRectangle:\n    def area(self):\n        return math.pi\n',
+    );
     server = await startCodeServer({ trust: false, scratch });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -165,5 +170,40 @@ describe('CodeIdx in the browser (code-server + Chromium)', function () {
     cli('migrate');
     await waitForStatus('CodeIdx', 30_000);
     await new Promise((r) => setTimeout(r, 100));
+  });
+
+  // Ensure Go to Symbol in Workspace (Ctrl+T) finds a Python class from the index and opens it.
+  it('finds a Python class with Ctrl+T and opens it at its line', async () => {
+    await page.keyboard.press('Escape');
+    const input = page.locator('.quick-input-widget input');
+    const row = page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'RoundedRectangle' })
+      .first();
+    // The index fills in the background after the first open: ask again until it answers.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await page.keyboard.press('Control+T');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('#RoundedRect');
+      try {
+        await row.waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await page.keyboard.press('Escape');
+      }
+    }
+    assert.match(await row.innerText(), /shapes\/geometry\.py/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(media, 'go-to-symbol.png') });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.tab.active', { hasText: 'geometry.py' })
+      .waitFor({ state: 'visible', timeout: 15_000 });
+    // The cursor is on the class's line (4), as the status bar's position says.
+    await page
+      .locator('.statusbar-item', { hasText: /Ln 4, Col/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
   });
 });

@@ -5,9 +5,12 @@
  */
 import * as vscode from 'vscode';
 import { emptyWindowSuite } from './empty.test.ts';
+import { indexingSuite } from './indexing.test.ts';
 import { mainSuite } from './main.test.ts';
 import { restrictedSuite } from './restricted.test.ts';
 
 if (!vscode.workspace.workspaceFolders?.length) emptyWindowSuite();
-else if (vscode.workspace.isTrusted) mainSuite();
-else restrictedSuite();
+else if (vscode.workspace.isTrusted) {
+  mainSuite();
+  indexingSuite();
+} else restrictedSuite();

@@ -7,6 +7,7 @@
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { emptyWindowSuite } from './empty.test.ts';
+import { indexingSuite } from './indexing.test.ts';
 import { mainSuite } from './main.test.ts';
 import { restrictedSuite } from './restricted.test.ts';
 
@@ -21,8 +22,10 @@ export function run(): Promise<void> {
       : 'restricted';
   console.log(`codeidx extension tests: ${which} window (${vscode.env.appName} ${vscode.version})`);
   if (which === 'empty') emptyWindowSuite();
-  else if (which === 'main') mainSuite();
-  else restrictedSuite();
+  else if (which === 'main') {
+    mainSuite();
+    indexingSuite();
+  } else restrictedSuite();
   return new Promise((resolve, reject) => {
     mocha.run((failures) =>
       failures ? reject(new Error(`${failures} test(s) failed`)) : resolve(),

@@ -96,16 +96,21 @@ export function folderView(
   folderUri: string,
   state: FolderState,
   multiRoot: boolean,
+  indexing?: { text: string; running: boolean },
 ): { snapshot: Omit<StatusSnapshot, 'tooltip'>; tooltip: TooltipPart[] } {
   const look = LOOK[state.kind];
   const where = multiRoot ? ` ${name}` : '';
   const detail = state.kind === 'healthy' ? undefined : state.message;
+  // Background indexing shows on a healthy item only: a problem with the database comes first.
+  const shown = state.kind === 'healthy' ? indexing : undefined;
+  const label = shown?.text ?? (state.kind === 'healthy' ? undefined : look.label);
+  const icon = shown?.running ? '$(sync~spin)' : look.icon;
   return {
     snapshot: {
       visible: true,
       kind: state.kind,
       folder: folderUri,
-      text: `${look.icon} CodeIdx${where}${state.kind === 'healthy' ? '' : `: ${look.label}`}`,
+      text: `${icon} CodeIdx${where}${label ? `: ${label}` : ''}`,
       background: look.background,
       command: 'codeidx.checkHealth',
     },

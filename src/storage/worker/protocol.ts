@@ -18,7 +18,9 @@ import type {
   RepairResult,
   RestoreResult,
   SearchResult,
+  SymbolMatch,
 } from '../types.ts';
+import type { IndexSummary } from '../../indexer/index.ts';
 
 // Declared with the core's shapes; the extension imports them from here with the other messages.
 export type { DatabaseInfo, OpenNotice };
@@ -43,6 +45,20 @@ export interface OpenArgs {
    * diagnosing a native module problem (and for testing the error): `CODEIDX_NATIVE_BINDING`.
    */
   nativeBinding?: string;
+}
+
+/** What the `index` method indexes, and how (see src/indexer/index.ts). */
+export interface IndexArgs {
+  /** The folder to walk, absolute. */
+  folder: string;
+  /** Re-parse every file, not only the changed ones. */
+  full?: boolean;
+  /** gitignore-style globs relative to the folder. */
+  exclude?: string[];
+  /** Files larger than this are skipped. */
+  maxFileBytes?: number;
+  /** 0 < share <= 1: how busy each parse thread may be. */
+  cpuShare?: number;
 }
 
 export interface OpenResult {
@@ -87,11 +103,13 @@ export const METHODS = {
   findDefinitions: spec<{ name: string; prefix?: boolean; limit?: number }, DefinitionRow[]>()(
     'read',
   ),
+  symbols: spec<{ text: string; limit?: number }, SymbolMatch[]>()('read'),
   info: spec<None, DatabaseInfo>()('read'),
   migrate: spec<{ to?: number; dryRun?: boolean }, MigrationRunResult>()('write'),
   rollback: spec<{ to: number }, MigrationRunResult>()('write'),
   backup: spec<{ out?: string; encrypt?: boolean }, BackupResult>()('write'),
   rebuildFts: spec<None, { rows: number; ms: number }>()('write'),
+  index: spec<IndexArgs, IndexSummary>()('write'),
   restore: spec<{ file: string }, RestoreResult>()('replace'),
   repair: spec<{ acceptChecksums?: boolean }, RepairResult>()('replace'),
 };

@@ -12,7 +12,14 @@ import { MigrationManager } from '../migrations/manager.ts';
 import { findSchemaDrift } from '../migrations/schema.ts';
 import type { DatabaseInfo } from '../types.ts';
 import { Repository } from '../index/repository.ts';
-import type { DefinitionRow, HealthReport, MigrationStatus, SearchResult } from '../types.ts';
+import { symbolMatches } from '../index/symbolsTemp.ts';
+import type {
+  DefinitionRow,
+  HealthReport,
+  MigrationStatus,
+  SearchResult,
+  SymbolMatch,
+} from '../types.ts';
 
 export interface ReaderOptions {
   path: string;
@@ -65,6 +72,10 @@ export class ReadOnlyDatabase {
 
   findDefinitions(name: string, o: { prefix?: boolean; limit?: number }): DefinitionRow[] {
     return this.repo('Definition lookup').findDefinitions(name, o);
+  }
+
+  searchSymbols(text: string, o: { limit?: number } = {}): SymbolMatch[] {
+    return symbolMatches(this.repo('Symbol search'), text, o);
   }
 
   info(): DatabaseInfo {

@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -218,6 +218,37 @@ function checkpointIfLarge(): void {
   }
 }
 
+/**
+ * Indexes a folder into this writer's database. The parse threads start from here (never from
+ * the extension host's thread); progress goes out as `index` events with done/total.
+ */
+async function indexIn(
+  db: DatabaseService,
+  a: ArgsOf<'index'>,
+  onProgress: ProgressListener,
+  cancel: Int32Array | undefined,
+): Promise<ResultOf<'index'>> {
+  if (!isAbsolute(a.folder)) {
+    throw new CodeidxError(
+      'INVALID_ARGUMENT',
+      `The folder to index must be absolute: ${a.folder}`,
+      {
+        hint: "Pass the workspace folder's full path.",
+      },
+    );
+  }
+  const { indexFolder } = await import('../../indexer/index.ts');
+  return indexFolder(db, a.folder, {
+    full: a.full,
+    exclude: a.exclude,
+    maxFileBytes: a.maxFileBytes,
+    cpuShare: a.cpuShare,
+    cancel,
+    onProgress: (e) =>
+      onProgress({ phase: 'index', message: e.message, done: e.done, total: e.total }),
+  });
+}
+
 type Handler<M extends Method> = (
   args: ArgsOf<M>,
   onProgress: ProgressListener,
@@ -236,8 +267,10 @@ const writerHandlers: Handlers<Method> = {
   restore: (a, onProgress) => need().restore(a.file, { onProgress }),
   rebuildFts: (_a, onProgress, cancel) => need().rebuildFts({ onProgress, cancel }),
   repair: (a) => need().repair(a),
+  index: (a, onProgress, cancel) => indexIn(need(), a, onProgress, cancel),
   search: (a) => need().search(a.text, { limit: a.limit }),
   findDefinitions: (a) => need().repo().findDefinitions(a.name, a),
+  symbols: (a) => need().searchSymbols(a.text, a),
   info: () => need().info(),
   close: () => {
     service?.close();
@@ -252,6 +285,7 @@ const readerHandlers: Handlers<ReadMethod | 'open' | 'close'> = {
   health: () => needReader().health(),
   search: (a) => needReader().search(a.text, a.limit),
   findDefinitions: (a) => needReader().findDefinitions(a.name, a),
+  symbols: (a) => needReader().searchSymbols(a.text, a),
   info: () => needReader().info(),
   close: () => {
     reader?.close();
