@@ -32,6 +32,7 @@ import type {
   RepairResult,
   RestoreResult,
   SearchResult,
+  SymbolMatch,
 } from './types.ts';
 
 const REFUSALS: string[] = ['DATABASE_NEWER', 'SCHEMA_DRIFT', 'CHECKSUM_MISMATCH'];
@@ -501,6 +502,11 @@ export class DatabaseService {
       }
       throw err;
     }
+  }
+
+  /** Definitions matching `text` (exact name, prefix, camel humps, a word), best first. */
+  searchSymbols(text: string, options: { limit?: number } = {}): SymbolMatch[] {
+    return this.repo().searchSymbols(text, options);
   }
 
   /** The repository over this connection, for indexers that write records one by one. */

@@ -6,6 +6,7 @@ import { indexFilesSql } from './fts.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { FileWriter } from './repository.ts';
+import { symbolTermsWriter } from './symbols.ts';
 import type { CancelFlag, ImportReport, ProgressListener } from '../types.ts';
 
 export interface ImportOptions {
@@ -228,6 +229,7 @@ export async function importJsonLines(
   let committedLine = 0;
   const writer = new FileWriter(db);
   const indexRows = db.prepare(indexFilesSql());
+  const writeSymbolTerms = symbolTermsWriter(db);
   const unindex = db.prepare(
     'DELETE FROM search_index WHERE rowid IN (SELECT value FROM json_each(?))',
   );
@@ -297,7 +299,10 @@ export async function importJsonLines(
             written.push(record);
           }
           if (replaced.length) unindex.run(JSON.stringify(replaced));
-          if (changed.length) indexRows.run(JSON.stringify(changed));
+          if (changed.length) {
+            indexRows.run(JSON.stringify(changed));
+            writeSymbolTerms(JSON.stringify(changed)); // its insert trigger is a search_sync_ one
+          }
           return { written, unchanged, refused };
         }),
       { logger },

@@ -16,6 +16,7 @@ import type {
   RepairResult,
   RestoreResult,
   SearchResult,
+  SymbolMatch,
 } from '../types.ts';
 
 /** How the writer opens its database: the serialisable part of the service's options. */
@@ -97,6 +98,7 @@ export const METHODS = {
   findDefinitions: spec<{ name: string; prefix?: boolean; limit?: number }, DefinitionRow[]>()(
     'read',
   ),
+  symbols: spec<{ text: string; limit?: number }, SymbolMatch[]>()('read'),
   info: spec<None, DatabaseInfo>()('read'),
   migrate: spec<{ to?: number; dryRun?: boolean }, MigrationRunResult>()('write'),
   rollback: spec<{ to: number }, MigrationRunResult>()('write'),

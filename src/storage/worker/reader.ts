@@ -12,7 +12,13 @@ import { MigrationManager } from '../migrations/manager.ts';
 import { findSchemaDrift } from '../migrations/schema.ts';
 import type { DatabaseInfo } from './protocol.ts';
 import { Repository } from '../index/repository.ts';
-import type { DefinitionRow, HealthReport, MigrationStatus, SearchResult } from '../types.ts';
+import type {
+  DefinitionRow,
+  HealthReport,
+  MigrationStatus,
+  SearchResult,
+  SymbolMatch,
+} from '../types.ts';
 
 export interface ReaderOptions {
   path: string;
@@ -65,6 +71,10 @@ export class ReadOnlyDatabase {
 
   findDefinitions(name: string, o: { prefix?: boolean; limit?: number }): DefinitionRow[] {
     return this.repo('Definition lookup').findDefinitions(name, o);
+  }
+
+  searchSymbols(text: string, limit?: number): SymbolMatch[] {
+    return this.repo('Symbol search').searchSymbols(text, { limit });
   }
 
   info(): DatabaseInfo {

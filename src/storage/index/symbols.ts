@@ -1,0 +1,227 @@
+import type { Statement } from 'better-sqlite3';
+import type { Connection } from '../database/connection.ts';
+import { CodeidxError } from '../errors.ts';
+import type { DefinitionType, SymbolMatch } from '../types.ts';
+
+/**
+ * Definition-level symbol search over migration 004's `symbol_terms` and the covering name index.
+ * A query matches in four tiers, best first: the exact name, a name prefix, camel humps (the
+ * first letters of the name's words: `gRH` or `grh` find `getRequestHeader`), and a word of the
+ * name (`request` finds `getRequestHeader` and `parse_http_request`). Case-insensitive (ASCII,
+ * as SQLite's NOCASE). Within a tier: shorter names first, exported before not, then the order
+ * the definitions were indexed. Every tier reads an index in order or sorts only its own range,
+ * and stops at the limit.
+ */
+
+/** The highest limit a caller may ask for. */
+export const MAX_SYMBOL_LIMIT = 1000;
+const DEFAULT_LIMIT = 50;
+/** Longer text is not an identifier anyone types; it is cut here. */
+const MAX_TEXT = 256;
+/** Humps given as words (`getReqH`) are checked in JS: each tier reads this many times more. */
+const FILTER_FACTOR = 8;
+
+/** Match tiers, best first. */
+const Tier = { Exact: 0, Prefix: 1, Humps: 2, Part: 3 } as const;
+type Tier = (typeof Tier)[keyof typeof Tier];
+
+interface Candidate {
+  id: number;
+  tier: Tier;
+  rank: number;
+}
+
+interface Detail {
+  id: number;
+  name: string;
+  kind: DefinitionType;
+  path: string;
+  line: number;
+  column: number;
+  exported: number;
+  signature: string | null;
+}
+
+/** ASCII-only lowercasing, as SQLite's lower() and NOCASE: other letters stay as they are. */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
+/**
+ * The words of a name as migration 004's `symbol_words` view splits them: at `_ - . $ :` and
+ * spaces, and, in names with a lowercase ASCII letter, before each ASCII capital.
+ */
+export function splitWords(name: string): string[] {
+  let s = name.replace(/[_\-.$:]/g, ' ');
+  if (/[a-z]/.test(name)) s = s.replace(/[A-Z]/g, (c) => ` ${c}`);
+  return s.split(' ').filter((w) => w !== '');
+}
+
+/** The end of a prefix range: every text that starts with `prefix` sorts below it. */
+function rangeEnd(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}
+
+/** Does every query segment start the name's word at the same position? (`getReqH`) */
+function humpsMatch(segments: string[], name: string): boolean {
+  const words = splitWords(name).map(asciiLower);
+  return segments.every((seg, i) => words[i]?.startsWith(seg) ?? false);
+}
+
+/** Prepared statements of one connection (needs schema version 4). */
+export class SymbolSearch {
+  private readonly exact: Statement;
+  private readonly prefix: Statement;
+  private readonly terms: Statement;
+  private readonly detail: Statement;
+
+  constructor(db: Connection) {
+    // Index order of definitions_name_lookup: no sort, stops at the limit.
+    this.exact = db.prepare(
+      `SELECT id, length(name) * 2 + 1 - exported AS rank FROM definitions
+       WHERE name = @text COLLATE NOCASE
+       ORDER BY name COLLATE NOCASE, exported DESC, file_id, line LIMIT @limit`,
+    );
+    // A range of the covering index; only its own rows are sorted (a top-k heap).
+    this.prefix = db.prepare(
+      `SELECT id, length(name) * 2 + 1 - exported AS rank FROM definitions
+       WHERE name >= @text COLLATE NOCASE AND name < @end COLLATE NOCASE
+         AND name <> @text COLLATE NOCASE
+       ORDER BY rank, id LIMIT @limit`,
+    );
+    this.terms = db.prepare(
+      `SELECT definition_id AS id, rank FROM symbol_terms
+       WHERE kind = @kind AND term >= @text AND term < @end
+       ORDER BY rank, definition_id LIMIT @limit`,
+    );
+    this.detail = db.prepare(
+      `SELECT d.id, d.name, d.type AS kind, f.path, d.line, d."column" AS "column", d.exported,
+         d.signature
+       FROM definitions d JOIN files f ON f.id = d.file_id WHERE d.id = ?`,
+    );
+  }
+
+  /** Definitions matching `text`, best first. Throws INVALID_ARGUMENT for empty text. */
+  search(text: string, options: { limit?: number } = {}): SymbolMatch[] {
+    const query = text.trim().slice(0, MAX_TEXT);
+    if (query === '') {
+      throw new CodeidxError('INVALID_ARGUMENT', 'The symbol search text is empty.', {
+        hint: 'Type part of a name, e.g. `getRequest`, `gRH` or `request`.',
+      });
+    }
+    const limit = clampLimit(options.limit);
+    const found = new Map<number, Candidate>();
+    const take = (tier: Tier, rows: { id: number; rank: number }[]): void => {
+      for (const r of rows) {
+        if (found.size >= limit) return;
+        if (!found.has(r.id)) found.set(r.id, { id: r.id, tier, rank: r.rank });
+      }
+    };
+    // Each tier reads `limit` rows: enough to fill the rest even if all found ones come again.
+    const want = (): number => limit;
+    take(Tier.Exact, this.rows(this.exact, { text: query, limit }));
+    if (found.size < limit) {
+      take(
+        Tier.Prefix,
+        this.rows(this.prefix, { text: query, end: rangeEnd(query), limit: want() }),
+      );
+    }
+    const lower = asciiLower(query);
+    const words = splitWords(query);
+    if (found.size < limit && lower.length >= 2 && /^[\p{L}\p{N}]+$/u.test(query)) {
+      // `gRH` or `getReqH`: the words' first letters; all-lowercase `grh`: each letter one word.
+      const segments = words.length > 1 ? words.map(asciiLower) : Array.from(lower);
+      const initials = segments.map((s) => s[0]!).join('');
+      const filtered = segments.some((s) => s.length > 1);
+      const rows = this.rows(this.terms, {
+        kind: 'h',
+        text: initials,
+        end: rangeEnd(initials),
+        limit: filtered ? want() * FILTER_FACTOR : want(),
+      });
+      take(Tier.Humps, filtered ? rows.filter((r) => this.humps(r.id, segments)) : rows);
+    }
+    if (found.size < limit && words.length > 0) {
+      // The longest word is the rarest; every word must start a word of the name.
+      const parts = words.map(asciiLower);
+      const key = parts.filter((w) => w.length > 1).sort((a, b) => b.length - a.length)[0];
+      if (key !== undefined) {
+        const filtered = parts.length > 1;
+        const rows = this.rows(this.terms, {
+          kind: 'p',
+          text: key,
+          end: rangeEnd(key),
+          limit: filtered ? want() * FILTER_FACTOR : want(),
+        });
+        take(Tier.Part, filtered ? rows.filter((r) => this.allParts(r.id, parts)) : rows);
+      }
+    }
+    const ordered = [...found.values()].sort(
+      (a, b) => a.tier - b.tier || a.rank - b.rank || a.id - b.id,
+    );
+    return ordered.slice(0, limit).map((c) => {
+      const d = this.detail.get(c.id) as Detail;
+      return {
+        name: d.name,
+        kind: d.kind,
+        path: d.path,
+        line: d.line,
+        column: d.column,
+        exported: d.exported === 1,
+        signature: d.signature,
+        // Higher is better: the tier first, then shorter and exported names.
+        score: (4 - c.tier) * 10_000 - Math.min(c.rank, 9_999),
+      };
+    });
+  }
+
+  private rows(statement: Statement, params: Record<string, unknown>): Candidate[] {
+    return statement.all(params) as Candidate[];
+  }
+
+  private name(id: number): string {
+    return (this.detail.get(id) as Detail).name;
+  }
+
+  private humps(id: number, segments: string[]): boolean {
+    return humpsMatch(segments, this.name(id));
+  }
+
+  private allParts(id: number, parts: string[]): boolean {
+    const words = splitWords(this.name(id)).map(asciiLower);
+    return parts.every((p) => words.some((w) => w.startsWith(p)));
+  }
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isInteger(limit) || limit < 1) return DEFAULT_LIMIT;
+  return Math.min(limit, MAX_SYMBOL_LIMIT);
+}
+
+/**
+ * Writes the symbol terms of the given files' definitions, for a writer that dropped the
+ * `search_sync_*` triggers (the importer). Pass the file ids as a JSON array. The id range of
+ * their definitions is pushed into the view (an IN list alone would compute every definition);
+ * the IN keeps out definitions of other files that fall inside the range.
+ */
+export function symbolTermsWriter(db: Connection): (fileIdsJson: string) => void {
+  const exists = db
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'symbol_terms'")
+    .get();
+  if (!exists) return () => undefined; // before migration 004 (the benchmark imports at 002)
+  const range = db.prepare(
+    `SELECT min(id) AS lo, max(id) AS hi FROM definitions
+     WHERE file_id IN (SELECT value FROM json_each(?))`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO symbol_terms (definition_id, kind, term, rank)
+       SELECT definition_id, kind, term, rank FROM symbol_terms_source
+       WHERE definition_id BETWEEN @lo AND @hi
+         AND definition_id IN (SELECT id FROM definitions
+           WHERE file_id IN (SELECT value FROM json_each(@files)))`,
+  );
+  return (files) => {
+    const { lo, hi } = range.get(files) as { lo: number | null; hi: number | null };
+    if (lo !== null && hi !== null) insert.run({ lo, hi, files });
+  };
+}
