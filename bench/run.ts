@@ -16,6 +16,7 @@ import { buildMatchQuery } from '../src/storage/index/search.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
 import { benchPool } from './pool.ts';
+import { benchSymbols } from './symbols.ts';
 
 const quick = process.argv.includes('--quick');
 const IMPORT_FILES = quick ? 1_000 : 10_000;
@@ -287,9 +288,10 @@ async function main(): Promise<void> {
     };
     const legacyTop = new Map(queries.map((q) => [q, legacySearch(q).map((r) => r.path)]));
     const t2 = performance.now();
-    new MigrationManager(db, migrations).migrate();
+    new MigrationManager(db, migrations).migrate({ to: 3 });
     const migrate003Ms = performance.now() - t2;
     db.close();
+    const symbols = benchSymbols(db.name, n, quick); // migrates to 004 (bench/symbols.ts)
     const openMs: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t1 = performance.now();
@@ -307,6 +309,7 @@ async function main(): Promise<void> {
     sizes[String(n)] = {
       importMs: round(importMs, 1),
       migrate003Ms: round(migrate003Ms, 1),
+      symbols,
       openUpToDate: { medianMs: round(median(openMs)), target: '< 100 ms' },
       searchBefore: before,
       search: {

@@ -154,11 +154,8 @@ describe('symbol search (migration 004)', () => {
       'GetRequestHeaders',
       'parse_http_request',
     ]);
-    assert.deepEqual(names(repo, 'HEADER'), [
-      'getRequestHeader',
-      'getRequestHeader',
-      'GetRequestHeaders',
-    ]);
+    assert.deepEqual(names(repo, 'HEADER'), ['getRequestHeader', 'getRequestHeader']);
+    assert.deepEqual(names(repo, 'headers'), ['GetRequestHeaders'], 'a whole word');
     assert.deepEqual(names(repo, 'http request'), ['parse_http_request']);
     assert.deepEqual(names(repo, 'size'), ['MAX_REQUEST_SIZE']);
   });

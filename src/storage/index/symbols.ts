@@ -9,8 +9,9 @@ import type { DefinitionType, SymbolMatch } from '../types.ts';
  * first letters of the name's words: `gRH` or `grh` find `getRequestHeader`), and a word of the
  * name (`request` finds `getRequestHeader` and `parse_http_request`). Case-insensitive (ASCII,
  * as SQLite's NOCASE). Within a tier: shorter names first, exported before not, then the order
- * the definitions were indexed. Every tier reads an index in order or sorts only its own range,
- * and stops at the limit.
+ * the definitions were indexed. Exact names, exact humps and words read an index in that order
+ * and stop at the limit; a prefix (of a name or of humps) ranks the first SCAN_CAP entries of its
+ * range, so a one- or two-letter prefix stays fast at the cost of exactness.
  */
 
 /** The highest limit a caller may ask for. */
@@ -19,7 +20,9 @@ const DEFAULT_LIMIT = 50;
 /** Longer text is not an identifier anyone types; it is cut here. */
 const MAX_TEXT = 256;
 /** Humps given as words (`getReqH`) are checked in JS: each tier reads this many times more. */
-const FILTER_FACTOR = 8;
+const FILTER_FACTOR = 4;
+/** A prefix ranks at most this many entries of its index range (under 1 ms). */
+export const SCAN_CAP = 1000;
 
 /** Match tiers, best first. */
 const Tier = { Exact: 0, Prefix: 1, Humps: 2, Part: 3 } as const;
@@ -73,7 +76,9 @@ export class SymbolSearch {
   private readonly exact: Statement;
   private readonly prefix: Statement;
   private readonly terms: Statement;
+  private readonly termsPrefix: Statement;
   private readonly detail: Statement;
+  private readonly nameOf: Statement;
 
   constructor(db: Connection) {
     // Index order of definitions_name_lookup: no sort, stops at the limit.
@@ -82,22 +87,31 @@ export class SymbolSearch {
        WHERE name = @text COLLATE NOCASE
        ORDER BY name COLLATE NOCASE, exported DESC, file_id, line LIMIT @limit`,
     );
-    // A range of the covering index; only its own rows are sorted (a top-k heap).
+    // The first SCAN_CAP entries of a range of the covering index, ranked (a top-k heap).
     this.prefix = db.prepare(
-      `SELECT id, length(name) * 2 + 1 - exported AS rank FROM definitions
-       WHERE name >= @text COLLATE NOCASE AND name < @end COLLATE NOCASE
-         AND name <> @text COLLATE NOCASE
+      `SELECT id, rank FROM (
+         SELECT id, length(name) * 2 + 1 - exported AS rank FROM definitions
+         WHERE name >= @text COLLATE NOCASE AND name < @end COLLATE NOCASE
+           AND name <> @text COLLATE NOCASE LIMIT ${SCAN_CAP})
        ORDER BY rank, id LIMIT @limit`,
     );
+    // Index order of symbol_terms_lookup (kind, term, rank): no sort.
     this.terms = db.prepare(
       `SELECT definition_id AS id, rank FROM symbol_terms
-       WHERE kind = @kind AND term >= @text AND term < @end
-       ORDER BY rank, definition_id LIMIT @limit`,
+       WHERE kind = @kind AND term = @text ORDER BY rank, definition_id LIMIT @limit`,
     );
+    this.termsPrefix = db.prepare(
+      `SELECT id, rank FROM (
+         SELECT definition_id AS id, rank FROM symbol_terms
+         WHERE kind = @kind AND term > @text AND term < @end LIMIT ${SCAN_CAP})
+       ORDER BY rank, id LIMIT @limit`,
+    );
+    this.nameOf = db.prepare('SELECT name FROM definitions WHERE id = ?').pluck();
     this.detail = db.prepare(
       `SELECT d.id, d.name, d.type AS kind, f.path, d.line, d."column" AS "column", d.exported,
          d.signature
-       FROM definitions d JOIN files f ON f.id = d.file_id WHERE d.id = ?`,
+       FROM definitions d JOIN files f ON f.id = d.file_id
+       WHERE d.id IN (SELECT value FROM json_each(?))`,
     );
   }
 
@@ -133,16 +147,22 @@ export class SymbolSearch {
       const segments = words.length > 1 ? words.map(asciiLower) : Array.from(lower);
       const initials = segments.map((s) => s[0]!).join('');
       const filtered = segments.some((s) => s.length > 1);
-      const rows = this.rows(this.terms, {
+      // Exact humps first (`grh`: getRequestHeader), then longer ones (getRequestHeaderValue).
+      const params = {
         kind: 'h',
         text: initials,
         end: rangeEnd(initials),
         limit: filtered ? want() * FILTER_FACTOR : want(),
-      });
-      take(Tier.Humps, filtered ? rows.filter((r) => this.humps(r.id, segments)) : rows);
+      };
+      for (const statement of [this.terms, this.termsPrefix]) {
+        if (found.size >= limit) break;
+        const rows = this.rows(statement, params);
+        take(Tier.Humps, filtered ? rows.filter((r) => this.humps(r.id, segments)) : rows);
+      }
     }
     if (found.size < limit && words.length > 0) {
-      // The longest word is the rarest; every word must start a word of the name.
+      // A whole word of the name; with several words, the longest (the rarest) is looked up and
+      // every one must start a word of the name.
       const parts = words.map(asciiLower);
       const key = parts.filter((w) => w.length > 1).sort((a, b) => b.length - a.length)[0];
       if (key !== undefined) {
@@ -150,7 +170,6 @@ export class SymbolSearch {
         const rows = this.rows(this.terms, {
           kind: 'p',
           text: key,
-          end: rangeEnd(key),
           limit: filtered ? want() * FILTER_FACTOR : want(),
         });
         take(Tier.Part, filtered ? rows.filter((r) => this.allParts(r.id, parts)) : rows);
@@ -159,8 +178,12 @@ export class SymbolSearch {
     const ordered = [...found.values()].sort(
       (a, b) => a.tier - b.tier || a.rank - b.rank || a.id - b.id,
     );
-    return ordered.slice(0, limit).map((c) => {
-      const d = this.detail.get(c.id) as Detail;
+    const top = ordered.slice(0, limit);
+    const details = new Map(
+      (this.detail.all(JSON.stringify(top.map((c) => c.id))) as Detail[]).map((d) => [d.id, d]),
+    );
+    return top.map((c) => {
+      const d = details.get(c.id)!;
       return {
         name: d.name,
         kind: d.kind,
@@ -180,7 +203,7 @@ export class SymbolSearch {
   }
 
   private name(id: number): string {
-    return (this.detail.get(id) as Detail).name;
+    return this.nameOf.get(id) as string;
   }
 
   private humps(id: number, segments: string[]): boolean {
