@@ -261,11 +261,20 @@ describe('symbol search (migration 004)', () => {
           ['gammaDelta', false],
         ]),
         defs('src/a.ts', [['epsilonZeta', true]]), // replaces fooBar
-        defs('src/c.ts', [['single', true]]),
+        defs('src/c.ts', [
+          ['single', true],
+          ['__init__', false],
+          ['getHTTPHeader', true],
+          ['Ünïcode_Name_x', true],
+          ['emoji😀Name_part', false],
+          ['with"quote_and\\slash', true],
+          ['parse_parse', true],
+        ]),
       ]),
       { batchSize: 2 },
     );
     assert.equal(report.files, 3);
+    // The importer computes terms in JS (symbolTerms): they must equal what the view gives.
     assert.deepEqual(stored(db), expected(db));
     assert.deepEqual(names(repo, 'zeta'), ['epsilonZeta']);
     assert.deepEqual(names(repo, 'bar'), [], 'the replaced definition is gone');

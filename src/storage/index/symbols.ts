@@ -221,30 +221,55 @@ function clampLimit(limit: number | undefined): number {
   return Math.min(limit, MAX_SYMBOL_LIMIT);
 }
 
+/** The length SQLite's length() gives: code points, not UTF-16 units. */
+const codePoints = (text: string): number => [...text].length;
+
+/**
+ * A definition's rows of `symbol_terms`, computed in JS exactly as migration 004's
+ * `symbol_terms_source` view computes them in SQL (a test compares the two): [kind, term, rank].
+ */
+export function symbolTerms(name: string, exported: boolean): [string, string, number][] {
+  const words = splitWords(name);
+  const rank = codePoints(name) * 2 + (exported ? 0 : 1);
+  const out: [string, string, number][] = [];
+  if (words.length > 1) {
+    out.push(['h', asciiLower(words.map((w) => [...w][0]!).join('')), rank]);
+  }
+  const lowerName = asciiLower(name);
+  const parts = new Set<string>();
+  for (const w of words) {
+    const part = asciiLower(w);
+    if (codePoints(w) > 1 && !lowerName.startsWith(part)) parts.add(part);
+  }
+  for (const part of parts) out.push(['p', part, rank]);
+  return out;
+}
+
 /**
  * Writes the symbol terms of the given files' definitions, for a writer that dropped the
- * `search_sync_*` triggers (the importer). Pass the file ids as a JSON array. The id range of
- * their definitions is pushed into the view (an IN list alone would compute every definition);
- * the IN keeps out definitions of other files that fall inside the range.
+ * `search_sync_*` triggers (the importer). Pass the file ids as a JSON array. The terms are
+ * computed in JS (about 4x cheaper than the view) and written in one statement.
  */
 export function symbolTermsWriter(db: Connection): (fileIdsJson: string) => void {
   const exists = db
     .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'symbol_terms'")
     .get();
   if (!exists) return () => undefined; // before migration 004 (the benchmark imports at 002)
-  const range = db.prepare(
-    `SELECT min(id) AS lo, max(id) AS hi FROM definitions
+  const definitions = db.prepare(
+    `SELECT id, name, exported FROM definitions
      WHERE file_id IN (SELECT value FROM json_each(?))`,
   );
   const insert = db.prepare(
     `INSERT INTO symbol_terms (definition_id, kind, term, rank)
-       SELECT definition_id, kind, term, rank FROM symbol_terms_source
-       WHERE definition_id BETWEEN @lo AND @hi
-         AND definition_id IN (SELECT id FROM definitions
-           WHERE file_id IN (SELECT value FROM json_each(@files)))`,
+       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
   );
   return (files) => {
-    const { lo, hi } = range.get(files) as { lo: number | null; hi: number | null };
-    if (lo !== null && hi !== null) insert.run({ lo, hi, files });
+    const rows: [number, string, string, number][] = [];
+    for (const d of definitions.all(files) as { id: number; name: string; exported: number }[]) {
+      for (const [kind, term, rank] of symbolTerms(d.name, d.exported === 1)) {
+        rows.push([d.id, kind, term, rank]);
+      }
+    }
+    if (rows.length) insert.run(JSON.stringify(rows));
   };
 }
