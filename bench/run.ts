@@ -18,6 +18,7 @@ import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
 import { benchIndexer } from './indexer.ts';
 import { benchPool } from './pool.ts';
 import { importBench } from './import.ts';
+import { benchSymbols } from './symbols.ts';
 
 const quick = process.argv.includes('--quick');
 const SEARCH_SIZES = quick ? [1_000, 5_000] : [10_000, 100_000];
@@ -168,9 +169,10 @@ async function main(): Promise<void> {
     };
     const legacyTop = new Map(queries.map((q) => [q, legacySearch(q).map((r) => r.path)]));
     const t2 = performance.now();
-    new MigrationManager(db, migrations).migrate();
+    new MigrationManager(db, migrations).migrate({ to: 3 });
     const migrate003Ms = performance.now() - t2;
     db.close();
+    const symbols = benchSymbols(db.name, n, quick); // migrates to 004 (bench/symbols.ts)
     const openMs: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t1 = performance.now();
@@ -188,6 +190,7 @@ async function main(): Promise<void> {
     sizes[String(n)] = {
       importMs: round(importMs, 1),
       migrate003Ms: round(migrate003Ms, 1),
+      symbols,
       openUpToDate: { medianMs: round(median(openMs)), target: '< 100 ms' },
       searchBefore: before,
       search: {

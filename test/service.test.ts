@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID } from '../src/storage/database/connection.ts';
 import { CodeidxError } from '../src/storage/errors.ts';
+import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { DatabaseService, resolveDatabasePath } from '../src/storage/service.ts';
 import { fileRecord as record, jsonLines as lines } from './helpers.ts';
 
@@ -195,7 +196,7 @@ describe('DatabaseService', () => {
     setTimeout(() => holder.exec('ROLLBACK'), 300);
     const result = await s.migrate();
     holder.close();
-    assert.equal(result.toVersion, 3);
+    assert.equal(result.toVersion, loadMigrations().length);
   });
 
   it('turns a full disk into DISK_FULL and loses nothing already stored', async () => {

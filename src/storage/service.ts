@@ -26,7 +26,6 @@ import type { ServiceOptions } from './service/options.ts';
 import { info, search } from './service/reads.ts';
 import { repair, repairMovedAside } from './service/repair.ts';
 import { ServiceState } from './service/state.ts';
-import { symbolMatches } from './index/symbolsTemp.ts';
 import type {
   BackupResult,
   DatabaseInfo,
@@ -254,12 +253,9 @@ export class DatabaseService {
     return search(this.state, text, o);
   }
 
-  /**
-   * Definitions matching `text`, best first. TEMPORARY (extindex branch): a prefix lookup until
-   * the "symbols" branch's migration 004 and matcher replace it.
-   */
-  searchSymbols(text: string, o: { limit?: number } = {}): SymbolMatch[] {
-    return symbolMatches(this.repo(), text, o);
+  /** Definitions matching `text` (exact name, prefix, camel humps, a word), best first. */
+  searchSymbols(text: string, options: { limit?: number } = {}): SymbolMatch[] {
+    return this.repo().searchSymbols(text, options);
   }
 
   /** The repository over this connection, for indexers that write records one by one. */

@@ -307,6 +307,21 @@ export interface DefinitionRow extends DefinitionInput {
   path: string;
 }
 
+/** One definition found by a symbol search (`DatabaseService.searchSymbols`), best first. */
+export interface SymbolMatch {
+  name: string;
+  kind: DefinitionType;
+  path: string;
+  /** 1-based. */
+  line: number;
+  /** 0-based. */
+  column: number;
+  exported: boolean;
+  signature: string | null;
+  /** Higher is better: exact name, then prefix, humps, word; then shorter and exported names. */
+  score: number;
+}
+
 export interface UpsertResult {
   fileId: number;
   /** false when the stored hash was the same and nothing was written. */

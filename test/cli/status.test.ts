@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cliWorkspace, json } from './helpers.ts';
+import { cliWorkspace, json, LATEST } from './helpers.ts';
 
 describe('codeidx status', function () {
   const { cli } = cliWorkspace();
@@ -20,7 +20,7 @@ describe('codeidx status', function () {
       problems: unknown[];
     }>(cli(['status', '--json']));
     assert.equal(s.currentVersion, 1);
-    assert.equal(s.latestVersion, 3);
+    assert.equal(s.latestVersion, LATEST);
     assert.deepEqual(Object.keys(s.applied[0]!).sort(), [
       'appliedAt',
       'checksum',
@@ -30,7 +30,7 @@ describe('codeidx status', function () {
     ]);
     assert.deepEqual(
       s.pending.map((p) => p.version),
-      [2, 3],
+      Array.from({ length: LATEST - 1 }, (_, i) => i + 2),
     );
     assert.deepEqual(s.problems, []);
   });

@@ -6,6 +6,7 @@ import { checkpointWal, indexFilesSql, mergeSearchIndex } from './fts.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import { FileWriter } from './repository.ts';
+import { symbolTermsWriter } from './symbols.ts';
 import type { CancelFlag, ImportReport, ProgressListener } from '../types.ts';
 
 export interface ImportOptions {
@@ -336,6 +337,7 @@ export async function importJsonLines(
   const arena = new LineArena();
   const findHash = db.prepare<[string], string>('SELECT hash FROM files WHERE path = ?').pluck();
   const indexRows = db.prepare(indexFilesSql());
+  const writeSymbolTerms = symbolTermsWriter(db);
   const unindex = db.prepare(
     'DELETE FROM search_index WHERE rowid IN (SELECT value FROM json_each(?))',
   );
@@ -433,7 +435,10 @@ export async function importJsonLines(
           tally.tags += record.tags?.length ?? 0;
         }
         if (replaced.length) unindex.run(JSON.stringify(replaced));
-        if (changed.length) indexRows.run(JSON.stringify(changed));
+        if (changed.length) {
+          indexRows.run(JSON.stringify(changed));
+          writeSymbolTerms(JSON.stringify(changed)); // its insert trigger is a search_sync_ one
+        }
         triggers.restore();
         return { tally, rejected };
       },

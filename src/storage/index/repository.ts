@@ -7,6 +7,7 @@ import { immediateTransaction, writeTransaction } from '../database/lock.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
 import type { Logger } from '../log.ts';
 import { buildMatchQuery } from './search.ts';
+import { SymbolSearch, symbolTermsWriter } from './symbols.ts';
 import type {
   DefinitionRow,
   DefinitionType,
@@ -14,6 +15,7 @@ import type {
   FileRow,
   SearchOptions,
   SearchResult,
+  SymbolMatch,
   UpsertResult,
 } from '../types.ts';
 
@@ -157,6 +159,7 @@ interface RawDefinition {
 export class Repository {
   private readonly db: Connection;
   private readonly writer: FileWriter;
+  private symbolSearch: SymbolSearch | undefined;
   private readonly statements: {
     remove: Statement;
     get: Statement;
@@ -183,13 +186,18 @@ export class Repository {
         `SELECT id, path, filename, extension, size, last_modified AS lastModified, hash, language,
            indexed_at AS indexedAt FROM files WHERE path = ?`,
       ),
+      // The order of definitions_name_lookup (name, exported first, file, line): the index is
+      // read in order and stops at the limit. Ordering by path read every match's file row
+      // first (a name defined in 4,000 files: p99 50 ms on cold pages at 100,000 files).
       exact: db.prepare(
         `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
-         WHERE d.name = ? COLLATE NOCASE ORDER BY f.path, d.line LIMIT ?`,
+         WHERE d.name = ? COLLATE NOCASE
+         ORDER BY d.name COLLATE NOCASE, d.exported DESC, d.file_id, d.line LIMIT ?`,
       ),
       prefix: db.prepare(
         `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
-         WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE ORDER BY d.name COLLATE NOCASE, f.path LIMIT ?`,
+         WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE
+         ORDER BY d.name COLLATE NOCASE, d.exported DESC, d.file_id, d.line LIMIT ?`,
       ),
       list: db.prepare(
         'SELECT path, size, last_modified AS lastModified, hash FROM files ORDER BY path',
@@ -282,7 +290,11 @@ export class Repository {
           if (outcome.existed) replaced.push(outcome.fileId);
         }
         if (replaced.length) this.statements.unindex.run(JSON.stringify(replaced));
-        if (changed.length) this.statements.indexRows.run(JSON.stringify(changed));
+        if (changed.length) {
+          this.statements.indexRows.run(JSON.stringify(changed));
+          // Dropped with the others: symbol_terms' insert trigger is a search_sync_ one.
+          symbolTermsWriter(db)(JSON.stringify(changed));
+        }
         for (const t of triggers) db.exec(t.sql);
         return { written: changed.length, unchanged: records.length - changed.length };
       },
@@ -316,7 +328,10 @@ export class Repository {
     return this.statements.list.all() as Pick<FileRow, 'path' | 'size' | 'lastModified' | 'hash'>[];
   }
 
-  /** Definitions named `name` (case-insensitive), or starting with it when `prefix` is set. */
+  /**
+   * Definitions named `name` (case-insensitive), or starting with it when `prefix` is set; by
+   * name, exported ones first, then in the order their files were first indexed, then line.
+   */
   findDefinitions(
     name: string,
     options: { limit?: number; prefix?: boolean } = {},
@@ -359,6 +374,15 @@ export class Repository {
       }));
       return results.sort((a, b) => b.score - a.score || compareText(a.path, b.path));
     })();
+  }
+
+  /**
+   * Definitions matching `text` by exact name, prefix, camel humps or a word of the name, best
+   * first (see symbols.ts). Throws INVALID_ARGUMENT for empty text.
+   */
+  searchSymbols(text: string, options: { limit?: number } = {}): SymbolMatch[] {
+    this.symbolSearch ??= new SymbolSearch(this.db);
+    return this.symbolSearch.search(text, options);
   }
 
   /** Row counts of the tables, in one read. */

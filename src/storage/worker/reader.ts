@@ -12,7 +12,6 @@ import { MigrationManager } from '../migrations/manager.ts';
 import { findSchemaDrift } from '../migrations/schema.ts';
 import type { DatabaseInfo } from '../types.ts';
 import { Repository } from '../index/repository.ts';
-import { symbolMatches } from '../index/symbolsTemp.ts';
 import type {
   DefinitionRow,
   HealthReport,
@@ -74,8 +73,8 @@ export class ReadOnlyDatabase {
     return this.repo('Definition lookup').findDefinitions(name, o);
   }
 
-  searchSymbols(text: string, o: { limit?: number } = {}): SymbolMatch[] {
-    return symbolMatches(this.repo('Symbol search'), text, o);
+  searchSymbols(text: string, limit?: number): SymbolMatch[] {
+    return this.repo('Symbol search').searchSymbols(text, { limit });
   }
 
   info(): DatabaseInfo {

@@ -270,7 +270,7 @@ const writerHandlers: Handlers<Method> = {
   index: (a, onProgress, cancel) => indexIn(need(), a, onProgress, cancel),
   search: (a) => need().search(a.text, { limit: a.limit }),
   findDefinitions: (a) => need().repo().findDefinitions(a.name, a),
-  symbols: (a) => need().searchSymbols(a.text, a),
+  symbols: (a) => need().searchSymbols(a.text, { limit: a.limit }),
   info: () => need().info(),
   close: () => {
     service?.close();
@@ -285,7 +285,7 @@ const readerHandlers: Handlers<ReadMethod | 'open' | 'close'> = {
   health: () => needReader().health(),
   search: (a) => needReader().search(a.text, a.limit),
   findDefinitions: (a) => needReader().findDefinitions(a.name, a),
-  symbols: (a) => needReader().searchSymbols(a.text, a),
+  symbols: (a) => needReader().searchSymbols(a.text, a.limit),
   info: () => needReader().info(),
   close: () => {
     reader?.close();
