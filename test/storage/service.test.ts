@@ -12,21 +12,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID } from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { DatabaseService, resolveDatabasePath } from '../src/storage/service.ts';
-import { fileRecord as record, jsonLines as lines } from './helpers.ts';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { APPLICATION_ID } from '../../src/storage/database/connection.ts';
+import { CodeidxError } from '../../src/storage/errors.ts';
+import { DatabaseService, resolveDatabasePath } from '../../src/storage/service.ts';
+import { fileRecord as record, jsonLines as lines, rejectsWith } from '../helpers.ts';
 
 describe('DatabaseService', () => {
   let ws: string;

@@ -7,10 +7,10 @@ import {
   APPLICATION_ID,
   openConnection,
   type Connection,
-} from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { recorder } from './helpers.ts';
-import { createResilience } from '../src/storage/health/resilience.ts';
+} from '../../../src/storage/database/connection.ts';
+import { CodeidxError } from '../../../src/storage/errors.ts';
+import { recorder } from '../../helpers.ts';
+import { createResilience } from '../../../src/storage/health/resilience.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

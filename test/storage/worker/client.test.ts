@@ -2,23 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseClient } from '../src/storage/worker/client.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import type { Logger } from '../src/storage/log.ts';
-import { DatabaseService } from '../src/storage/service.ts';
-import type { FileRecordInput, ProgressEvent } from '../src/storage/types.ts';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    // Errors cross the thread boundary as JSON and come back as CodeidxError instances.
-    assert.ok(err instanceof CodeidxError, `not a CodeidxError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { DatabaseClient } from '../../../src/storage/worker/client.ts';
+import type { Logger } from '../../../src/storage/log.ts';
+import { DatabaseService } from '../../../src/storage/service.ts';
+import type { FileRecordInput, ProgressEvent } from '../../../src/storage/types.ts';
+import { rejectsWith } from '../../helpers.ts';
 
 function records(n: number): FileRecordInput[] {
   return Array.from({ length: n }, (_, i) => ({
