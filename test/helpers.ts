@@ -83,18 +83,34 @@ export async function* jsonLines(records: unknown[]): AsyncGenerator<string> {
   for (const r of records) yield typeof r === 'string' ? r : JSON.stringify(r);
 }
 
-/** A logger that keeps `level message` lines, for tests that check what was logged. */
-export function recorder(): Logger & { lines: string[] } {
+/**
+ * A logger that keeps `level message` lines, and each entry with its fields, for tests that
+ * check what was logged. `onEntry` (settable) runs inside each call: a test can act at the
+ * moment something is logged (e.g. release a lock when a retry is announced).
+ */
+export function recorder(): Logger & {
+  lines: string[];
+  entries: { level: string; message: string; fields: Record<string, unknown> }[];
+  onEntry: ((level: string, message: string) => void) | undefined;
+} {
   const lines: string[] = [];
-  const at = (level: string) => (message: string) => lines.push(`${level} ${message}`);
-  return {
+  const entries: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const self = {
     lines,
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
+    entries,
+    onEntry: undefined as ((level: string, message: string) => void) | undefined,
+    trace: (m: string, f?: Record<string, unknown>) => at('trace', m, f),
+    debug: (m: string, f?: Record<string, unknown>) => at('debug', m, f),
+    info: (m: string, f?: Record<string, unknown>) => at('info', m, f),
+    warn: (m: string, f?: Record<string, unknown>) => at('warn', m, f),
+    error: (m: string, f?: Record<string, unknown>) => at('error', m, f),
   };
+  function at(level: string, message: string, fields: Record<string, unknown> = {}): void {
+    lines.push(`${level} ${message}`);
+    entries.push({ level, message, fields });
+    self.onEntry?.(level, message);
+  }
+  return self;
 }
 
 /** Asserts that `fn` throws a CodeidxError with this code, and returns it. */

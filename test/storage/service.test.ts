@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { APPLICATION_ID } from '../../src/storage/database/connection.ts';
 import { CodeidxError } from '../../src/storage/errors.ts';
 import { DatabaseService, resolveDatabasePath } from '../../src/storage/service.ts';
-import { fileRecord as record, jsonLines as lines, rejectsWith } from '../helpers.ts';
+import { fileRecord as record, jsonLines as lines, recorder, rejectsWith } from '../helpers.ts';
 
 describe('DatabaseService', () => {
   let ws: string;
@@ -178,13 +178,18 @@ describe('DatabaseService', () => {
   });
 
   it('retries while another connection holds the write lock, then succeeds', async () => {
-    const s = await open({ migrate: false, busyTimeoutMs: 20 });
+    const logger = recorder();
+    const s = await open({ migrate: false, busyTimeoutMs: 20, logger });
     const holder = new Database(dbFile());
     holder.exec('BEGIN IMMEDIATE');
-    setTimeout(() => holder.exec('ROLLBACK'), 300);
+    // The lock goes when the first retry is announced: after an attempt met it, before the next.
+    logger.onEntry = (_level, message) => {
+      if (holder.inTransaction && message.startsWith('Retrying')) holder.exec('ROLLBACK');
+    };
     const result = await s.migrate();
     holder.close();
     assert.equal(result.toVersion, 3);
+    assert.equal(logger.lines.filter((l) => l.startsWith('warn Retrying')).length, 1);
   });
 
   it('turns a full disk into DISK_FULL and loses nothing already stored', async () => {

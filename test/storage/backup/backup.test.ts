@@ -376,16 +376,17 @@ describe('backups', () => {
       assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID', 'stub');
     });
 
-    it('refuses a header that asks for more key-derivation memory than it allows, quickly', () => {
+    it('refuses a header that asks for more key-derivation memory than it allows, from the header', () => {
       const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
       const bytes = readFileSync(path);
       bytes[12] = 20; // N = 2^20
       bytes[13] = 16; // r = 16: 2 GiB of scrypt memory
       writeFileSync(path, bytes);
-      const t0 = performance.now();
-      assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID');
-      assert.ok(performance.now() - t0 < 500, 'refused before deriving a key');
+      const err = thrown(() => verifyBackup(path, { key: KEY }));
+      assert.equal(err.code, 'BACKUP_INVALID');
+      // Refused from the header, before deriving a key (the message says which check refused).
+      assert.match(err.message, /asks for too much memory to derive its key/);
     });
 
     it('recognises an encrypted file by its content, not its name', () => {
