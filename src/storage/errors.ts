@@ -3,7 +3,7 @@ import type { Fix } from './types.ts';
 
 /**
  * Every error code a CodeidxError can carry. Codes are stable: the README's error code table
- * lists exactly these (test/readme.test.ts checks both directions).
+ * lists exactly these (test/cli/readme.test.ts checks both directions).
  */
 export const ERROR_CODES = [
   'BUSY', // another connection holds the write lock past the busy timeout
