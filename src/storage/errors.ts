@@ -2,35 +2,37 @@ import { REPAIR } from './fixes.ts';
 import type { Fix } from './types.ts';
 
 /**
- * One error class for everything the storage core refuses or fails at. `code` is stable
- * (documented in the README), `transient` tells the retry policy whether trying again can help,
- * and `hint` is the sentence a user needs: what to do next.
+ * Every error code a CodeidxError can carry. Codes are stable: the README's error code table
+ * lists exactly these (test/cli/readme.test.ts checks both directions).
  */
-export type ErrorCode =
-  | 'BUSY' // another connection holds the write lock past the busy timeout
-  | 'CANCELLED' // the caller cancelled a run; nothing was changed
-  | 'CHECKSUM_MISMATCH' // an applied migration's file changed since it ran
-  | 'CORRUPT' // the file is damaged or is not an SQLite database
-  | 'FOREIGN_DATABASE' // an SQLite database that is not codeidx's
-  | 'SCHEMA_DRIFT' // objects in the file differ from what the migrations create
-  | 'DATABASE_NEWER' // the schema is newer than this build knows
-  | 'MIGRATION_FAILED' // a migration's SQL failed; the run was rolled back
-  | 'MIGRATION_INVALID' // the migrations folder itself is wrong (names, gaps, missing downs)
-  | 'BACKUP_FAILED'
-  | 'BACKUP_INVALID' // a backup that does not verify (damaged, wrong key, not codeidx's)
-  | 'DISK_FULL'
-  | 'READONLY' // the file or folder cannot be written
-  | 'UNSAFE_PATH' // a derived path leads outside its folder through a symlink
-  | 'CIRCUIT_OPEN' // too many failures in a row; calls are refused for a while
-  | 'INVALID_ARGUMENT'
-  | 'IMPORT_INVALID' // a bad import record
-  | 'NATIVE_MODULE' // the SQLite driver could not load in this runtime
-  | 'QUEUE_FULL' // too many requests are waiting for the database workers
-  | 'TIMEOUT' // a request took longer than its time limit; its worker was replaced
-  | 'WORKER_EXITED' // a database worker stopped while running a write; SQLite rolled it back
-  | 'NO_DATABASE' // a read-only command found no database (it never creates one)
-  | 'CONFIRMATION_REQUIRED' // going down a version removes data and needs the user's yes
-  | 'INTERNAL';
+export const ERROR_CODES = [
+  'BUSY', // another connection holds the write lock past the busy timeout
+  'CANCELLED', // the caller cancelled a run; nothing was changed
+  'CHECKSUM_MISMATCH', // an applied migration's file changed since it ran
+  'CORRUPT', // the file is damaged or is not an SQLite database
+  'FOREIGN_DATABASE', // an SQLite database that is not codeidx's
+  'SCHEMA_DRIFT', // objects in the file differ from what the migrations create
+  'DATABASE_NEWER', // the schema is newer than this build knows
+  'MIGRATION_FAILED', // a migration's SQL failed; the run was rolled back
+  'MIGRATION_INVALID', // the migrations folder itself is wrong (names, gaps, missing downs)
+  'BACKUP_FAILED',
+  'BACKUP_INVALID', // a backup that does not verify (damaged, wrong key, not codeidx's)
+  'DISK_FULL',
+  'READONLY', // the file or folder cannot be written
+  'UNSAFE_PATH', // a derived path leads outside its folder through a symlink
+  'CIRCUIT_OPEN', // too many failures in a row; calls are refused for a while
+  'INVALID_ARGUMENT',
+  'IMPORT_INVALID', // a bad import record
+  'NATIVE_MODULE', // the SQLite driver could not load in this runtime
+  'QUEUE_FULL', // too many requests are waiting for the database workers
+  'TIMEOUT', // a request took longer than its time limit; its worker was replaced
+  'WORKER_EXITED', // a database worker stopped while running a write; SQLite rolled it back
+  'NO_DATABASE', // a read-only command found no database (it never creates one)
+  'CONFIRMATION_REQUIRED', // going down a version removes data and needs the user's yes
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface CodeidxErrorOptions {
   hint?: string;
@@ -41,6 +43,11 @@ export interface CodeidxErrorOptions {
   fix?: Fix;
 }
 
+/**
+ * One error class for everything the storage core refuses or fails at. `code` is stable
+ * (documented in the README), `transient` tells the retry policy whether trying again can help,
+ * and `hint` is the sentence a user needs: what to do next.
+ */
 export class CodeidxError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../../src/cli/table.ts';
+import { ERROR_CODES } from '../../src/storage/errors.ts';
 import { ROOT } from './helpers.ts';
 
 /** The README's section on the `codeidx` command, up to its next `##` heading. */
@@ -39,5 +40,41 @@ describe('the README documents the CLI', function () {
       for (const option of Object.keys(c.options))
         assert.ok(c.usage.includes(`--${option}`), `${c.name} --${option}`);
     }
+  });
+});
+
+/** The README's `### name` section (up to the next heading of any level up to `###`). */
+function readmeSection(heading: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `the README has a section "${heading}"`);
+  const end = readme.slice(start + heading.length + 2).search(/\n#{2,3} /);
+  return end < 0 ? readme.slice(start) : readme.slice(start, start + heading.length + 2 + end);
+}
+
+/** The backticked names in the first column of every table row of `section`. */
+function firstColumnNames(section: string, pattern: RegExp): string[] {
+  const names: string[] = [];
+  for (const row of section.matchAll(/^\| ([^|]*)\|/gm)) {
+    for (const m of row[1]!.matchAll(/`([^`]+)`/g)) if (pattern.test(m[1]!)) names.push(m[1]!);
+  }
+  return names;
+}
+
+describe('the README documents every error code and setting', function () {
+  // Ensure the error code table lists exactly the codes a CodeidxError can carry.
+  it('lists every error code in its table, and no other', () => {
+    const listed = firstColumnNames(readmeSection('### Error codes'), /^[A-Z][A-Z_]+$/);
+    assert.deepEqual([...listed].sort(), [...ERROR_CODES].sort());
+  });
+
+  // Ensure the settings table lists exactly the settings package.json contributes.
+  it('lists every setting of package.json in its table, and no other', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, unknown> } };
+    };
+    const declared = Object.keys(pkg.contributes.configuration.properties);
+    const listed = firstColumnNames(readmeSection('### Settings'), /^codeidx\./);
+    assert.deepEqual([...listed].sort(), [...declared].sort());
   });
 });

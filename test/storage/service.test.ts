@@ -12,22 +12,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID } from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { loadMigrations } from '../src/storage/migrations/loader.ts';
-import { DatabaseService, resolveDatabasePath } from '../src/storage/service.ts';
-import { fileRecord as record, jsonLines as lines } from './helpers.ts';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { APPLICATION_ID } from '../../src/storage/database/connection.ts';
+import { CodeidxError } from '../../src/storage/errors.ts';
+import { loadMigrations } from '../../src/storage/migrations/loader.ts';
+import { DatabaseService, resolveDatabasePath } from '../../src/storage/service.ts';
+import { fileRecord as record, jsonLines as lines, recorder, rejectsWith } from '../helpers.ts';
 
 describe('DatabaseService', () => {
   let ws: string;
@@ -190,13 +179,18 @@ describe('DatabaseService', () => {
   });
 
   it('retries while another connection holds the write lock, then succeeds', async () => {
-    const s = await open({ migrate: false, busyTimeoutMs: 20 });
+    const logger = recorder();
+    const s = await open({ migrate: false, busyTimeoutMs: 20, logger });
     const holder = new Database(dbFile());
     holder.exec('BEGIN IMMEDIATE');
-    setTimeout(() => holder.exec('ROLLBACK'), 300);
+    // The lock goes when the first retry is announced: after an attempt met it, before the next.
+    logger.onEntry = (_level, message) => {
+      if (holder.inTransaction && message.startsWith('Retrying')) holder.exec('ROLLBACK');
+    };
     const result = await s.migrate();
     holder.close();
     assert.equal(result.toVersion, loadMigrations().length);
+    assert.equal(logger.lines.filter((l) => l.startsWith('warn Retrying')).length, 1);
   });
 
   it('turns a full disk into DISK_FULL and loses nothing already stored', async () => {

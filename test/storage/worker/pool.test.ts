@@ -3,22 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { DatabaseClient, type ClientOptions } from '../src/storage/worker/client.ts';
-import { openConnection, type Connection } from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { DatabaseService } from '../src/storage/service.ts';
-import { fileRecord, jsonLines } from './helpers.ts';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, `not a CodeidxError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { DatabaseClient, type ClientOptions } from '../../../src/storage/worker/client.ts';
+import { openConnection, type Connection } from '../../../src/storage/database/connection.ts';
+import { DatabaseService } from '../../../src/storage/service.ts';
+import { fileRecord, jsonLines, rejectsWith } from '../../helpers.ts';
 
 describe('DatabaseClient read pool', () => {
   let ws: string;

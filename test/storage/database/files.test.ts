@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBackup, listBackups } from '../src/storage/backup/index.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { isInside, probeHeader, realPath } from '../src/storage/database/files.ts';
-import { DatabaseService } from '../src/storage/service.ts';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { createBackup, listBackups } from '../../../src/storage/backup/index.ts';
+import { isInside, probeHeader, realPath } from '../../../src/storage/database/files.ts';
+import { DatabaseService } from '../../../src/storage/service.ts';
+import { rejectsWith } from '../../helpers.ts';
 
 describe('files: the symlink rule', () => {
   let root = '';

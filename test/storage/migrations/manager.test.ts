@@ -8,39 +8,15 @@ import {
   APPLICATION_ID,
   openConnection,
   type Connection,
-} from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import {
-  loadMigrations,
-  migrationChecksum,
-  parseChunks,
-} from '../src/storage/migrations/loader.ts';
-import { MigrationManager } from '../src/storage/migrations/manager.ts';
-import { findSchemaDrift } from '../src/storage/migrations/schema.ts';
-import type { ProgressEvent } from '../src/storage/types.ts';
-import { startChild } from './fixtures/child-process.ts';
-import { BASIC, writeMigrations } from './fixtures/migrations.ts';
+} from '../../../src/storage/database/connection.ts';
+import { loadMigrations } from '../../../src/storage/migrations/loader.ts';
+import { MigrationManager } from '../../../src/storage/migrations/manager.ts';
+import type { ProgressEvent } from '../../../src/storage/types.ts';
+import { startChild } from '../../fixtures/child-process.ts';
+import { BASIC, writeMigrations } from '../../fixtures/migrations.ts';
+import { schemaOf, throwsWith } from '../../helpers.ts';
 
-const CHILD = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
-
-function schemaOf(db: Connection): unknown[] {
-  return db
-    .prepare(
-      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .all();
-}
-
-function rejects(fn: () => unknown, code: string): CodeidxError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, `expected a CodeidxError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+const CHILD = fileURLToPath(new URL('../../fixtures/migrate-child.ts', import.meta.url));
 
 describe('migrations', () => {
   let dir: string;
@@ -63,77 +39,6 @@ describe('migrations', () => {
   afterEach(() => {
     for (const db of open.splice(0)) if (db.open) db.close();
     rmSync(dir, { recursive: true, force: true });
-  });
-
-  describe('loader', () => {
-    it('loads versions in order with descriptions and sha256 checksums of the files', () => {
-      const migrations = loadMigrations(writeMigrations(dir, BASIC));
-      assert.deepEqual(
-        migrations.map((m) => [m.version, m.name, m.description]),
-        [
-          [1, 'initial', 'Bookkeeping and items'],
-          [2, 'add_notes', 'Notes per item'],
-          [3, 'add_copies', 'A copy of every item, filled in batches'],
-        ],
-      );
-      assert.equal(
-        migrations[0]!.checksum,
-        migrationChecksum(BASIC['001_initial.up.sql']!, BASIC['001_initial.down.sql']!),
-      );
-      assert.match(migrations[0]!.checksum, /^sha256:[0-9a-f]{64}$/);
-    });
-
-    it('gives a CRLF checkout the same checksums and LF SQL', () => {
-      const lf = loadMigrations(writeMigrations(join(dir, 'lf'), BASIC));
-      const crlf = Object.fromEntries(
-        Object.entries(BASIC).map(([k, v]) => [k, `\uFEFF${v.replace(/\n/g, '\r\n')}`]),
-      );
-      const loaded = loadMigrations(writeMigrations(join(dir, 'crlf'), crlf));
-      assert.deepEqual(
-        loaded.map((m) => m.checksum),
-        lf.map((m) => m.checksum),
-      );
-      assert.ok(!loaded[0]!.up.includes('\r'));
-    });
-
-    it('refuses bad names, duplicates, gaps and missing downs, naming the file', () => {
-      const cases: [Record<string, string>, RegExp][] = [
-        [{ ...BASIC, '4_bad.up.sql': '' }, /"4_bad.up.sql" does not follow/],
-        [
-          { ...BASIC, '002_other.up.sql': '', '002_other.down.sql': '' },
-          /Duplicate migration version 002/,
-        ],
-        [{ ...BASIC, '005_late.up.sql': '', '005_late.down.sql': '' }, /Migration 004 is missing/],
-        [{ ...BASIC, '004_no_down.up.sql': 'SELECT 1;' }, /004_no_down has no .down.sql/],
-        [{ ...BASIC, '004_no_up.down.sql': 'SELECT 1;' }, /004_no_up has no .up.sql/],
-        [{ '000_zero.up.sql': '', '000_zero.down.sql': '' }, /versions start at 001/],
-      ];
-      cases.forEach(([files, message], i) => {
-        const err = rejects(
-          () => loadMigrations(writeMigrations(join(dir, String(i)), files)),
-          'MIGRATION_INVALID',
-        );
-        assert.match(err.message, message);
-      });
-    });
-
-    it('splits repeat blocks and rejects malformed directives', () => {
-      const chunks = parseChunks(BASIC['003_add_copies.up.sql']!);
-      assert.deepEqual(
-        chunks.map((c) => c.kind),
-        ['sql', 'repeat'],
-      );
-      assert.equal(
-        chunks[1]!.kind === 'repeat' && chunks[1]!.totalSql,
-        'SELECT count(*) FROM items',
-      );
-      assert.throws(
-        () => parseChunks('-- codeidx:repeat total: SELECT 1\nSELECT 1;'),
-        /no `-- codeidx:end`/,
-      );
-      assert.throws(() => parseChunks('-- codeidx:end'), /without a repeat block/);
-      assert.throws(() => parseChunks('-- codeidx:bogus'), /Unknown directive/);
-    });
   });
 
   describe('runs', () => {
@@ -204,8 +109,8 @@ describe('migrations', () => {
         m.status().pending.map((p) => p.version),
         [2, 3],
       );
-      rejects(() => m.migrate({ to: 9 }), 'INVALID_ARGUMENT');
-      rejects(() => m.rollback({ to: -1 }), 'INVALID_ARGUMENT');
+      throwsWith(() => m.migrate({ to: 9 }), 'INVALID_ARGUMENT');
+      throwsWith(() => m.rollback({ to: -1 }), 'INVALID_ARGUMENT');
     });
 
     it('dry run returns the plan with its SQL and changes nothing', () => {
@@ -234,7 +139,7 @@ describe('migrations', () => {
       };
       const m = manager(failing);
       const before = schemaOf(open[1]!);
-      const err = rejects(() => m.migrate(), 'MIGRATION_FAILED');
+      const err = throwsWith(() => m.migrate(), 'MIGRATION_FAILED');
       assert.match(
         err.message,
         /003_add_copies \(up\) failed: .*no such table: nowhere.*unchanged/,
@@ -264,7 +169,7 @@ describe('migrations', () => {
       };
       const m = manager(dangling);
       const before = schemaOf(open[1]!);
-      const err = rejects(() => m.migrate(), 'MIGRATION_FAILED');
+      const err = throwsWith(() => m.migrate(), 'MIGRATION_FAILED');
       assert.match(err.message, /left 1 foreign key violation/);
       assert.equal(open[1]!.pragma('user_version', { simple: true }), 1, 'nothing committed');
       assert.deepEqual(schemaOf(open[1]!), before);
@@ -316,7 +221,7 @@ describe('migrations', () => {
       );
       const cancel = new Int32Array(new SharedArrayBuffer(4));
       const m = manager(BASIC, db);
-      rejects(
+      throwsWith(
         () =>
           m.migrate({
             cancel,
@@ -347,7 +252,7 @@ describe('migrations', () => {
       };
       const m = manager(tampered);
       const now = m.migrations[1]!.checksum;
-      const err = rejects(() => m.migrate(), 'CHECKSUM_MISMATCH');
+      const err = throwsWith(() => m.migrate(), 'CHECKSUM_MISMATCH');
       assert.ok(
         err.message.includes('002_add_notes') &&
           err.message.includes(recorded) &&
@@ -396,7 +301,7 @@ describe('migrations', () => {
           ['unknown-applied', 9],
         ],
       );
-      const err = rejects(() => m.migrate(), 'SCHEMA_DRIFT');
+      const err = throwsWith(() => m.migrate(), 'SCHEMA_DRIFT');
       assert.match(err.message, /^Refusing to migrate: Migration 2 is "renamed" in the database/);
       const refused = db
         .prepare("SELECT version FROM migration_audit WHERE action = 'refused'")
@@ -409,7 +314,7 @@ describe('migrations', () => {
       const [gap] = m.status().problems;
       assert.equal(gap?.kind, 'history-mismatch');
       assert.match(gap.message, /schema version is 2 but the history lists \[2\]/);
-      rejects(() => m.rollback({ to: 0 }), 'SCHEMA_DRIFT');
+      throwsWith(() => m.rollback({ to: 0 }), 'SCHEMA_DRIFT');
     });
 
     it('leaves a database newer than the build alone, both ways', () => {
@@ -421,9 +326,9 @@ describe('migrations', () => {
       delete older['003_add_copies.down.sql'];
       const m = manager(older);
       assert.equal(m.status().problems[0]!.kind, 'database-newer');
-      const err = rejects(() => m.migrate(), 'DATABASE_NEWER');
+      const err = throwsWith(() => m.migrate(), 'DATABASE_NEWER');
       assert.match(err.hint!, /Update codeidx/);
-      rejects(() => m.rollback({ to: 1 }), 'DATABASE_NEWER');
+      throwsWith(() => m.rollback({ to: 1 }), 'DATABASE_NEWER');
       assert.equal(open[1]!.pragma('user_version', { simple: true }), 3);
       assert.deepEqual(schemaOf(open[1]!), before);
     });
@@ -437,33 +342,6 @@ describe('migrations', () => {
       const after = open[0]!.prepare('SELECT id, action FROM migration_audit ORDER BY id').all();
       assert.deepEqual(after.slice(0, rows.length), rows);
       assert.equal((after.at(-1) as { action: string }).action, 'down');
-    });
-  });
-
-  describe('schema drift', () => {
-    it('names a planted trigger, a changed object and a missing index', () => {
-      const m = manager();
-      m.migrate();
-      const db = open[0]!;
-      assert.equal(findSchemaDrift(db, m.migrations), undefined);
-      db.exec('CREATE TRIGGER planted AFTER INSERT ON items BEGIN SELECT 1; END');
-      db.exec('DROP INDEX notes_item');
-      db.exec(
-        'DROP TABLE copies; CREATE TABLE copies (id INTEGER PRIMARY KEY, name TEXT, extra TEXT)',
-      );
-      const drift = findSchemaDrift(db, m.migrations)!;
-      assert.deepEqual(
-        drift.unexpected.map((o) => o.name),
-        ['planted'],
-      );
-      assert.deepEqual(
-        drift.missing.map((o) => o.name),
-        ['notes_item'],
-      );
-      assert.deepEqual(
-        drift.changed.map((o) => o.name),
-        ['copies'],
-      );
     });
   });
 
@@ -496,7 +374,7 @@ describe('migrations', () => {
       const holder = connect();
       const m = manager(BASIC, openConnection(dbPath, { busyTimeoutMs: 50 }));
       holder.exec('BEGIN IMMEDIATE');
-      const err = rejects(() => m.migrate(), 'BUSY');
+      const err = throwsWith(() => m.migrate(), 'BUSY');
       assert.equal(err.transient, true);
       holder.exec('ROLLBACK');
       assert.deepEqual(

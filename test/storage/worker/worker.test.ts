@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseClient } from '../src/storage/worker/client.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import type { ProgressEvent } from '../src/storage/types.ts';
+import { DatabaseClient } from '../../../src/storage/worker/client.ts';
+import { CodeidxError } from '../../../src/storage/errors.ts';
+import type { ProgressEvent } from '../../../src/storage/types.ts';
 
 describe('worker method index (the indexer in the writer thread)', () => {
   let ws: string;

@@ -25,20 +25,16 @@ import {
   parseBackupName,
   restoreBackup,
   verifyBackup,
-} from '../src/storage/backup/index.ts';
-import {
-  APPLICATION_ID,
-  openConnection,
-  type Connection,
-} from '../src/storage/database/connection.ts';
+} from '../../../src/storage/backup/index.ts';
+import { openConnection, type Connection } from '../../../src/storage/database/connection.ts';
 import {
   ENCRYPTION_HEADER_BYTES,
   ENCRYPTION_TAG_BYTES,
   encryptFile,
   isEncryptedFile,
-} from '../src/storage/backup/crypto.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { recorder } from './helpers.ts';
+} from '../../../src/storage/backup/crypto.ts';
+import { CodeidxError } from '../../../src/storage/errors.ts';
+import { notesDatabase, notesIn, recorder } from '../../helpers.ts';
 
 const KEY = 'correct horse battery staple';
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
@@ -52,26 +48,6 @@ function thrown(fn: () => unknown): CodeidxError {
     return err;
   }
   assert.fail('expected an error');
-}
-
-/** A small codeidx-marked database (WAL, like the real one) with a table of notes. */
-function makeDatabase(path: string, o: { version?: number; notes?: string[] } = {}): Connection {
-  const db = openConnection(path);
-  db.pragma(`application_id = ${APPLICATION_ID}`);
-  db.pragma(`user_version = ${o.version ?? 2}`);
-  db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
-  for (const body of o.notes ?? ['alpha', 'beta']) insert.run(body);
-  return db;
-}
-
-function notesIn(path: string): string[] {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT body FROM notes ORDER BY id').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
 }
 
 /** Mounts a small tmpfs (needs root with CAP_SYS_ADMIN); undefined where that is not allowed. */
@@ -115,7 +91,7 @@ describe('backups', () => {
 
   describe('createBackup', () => {
     it('writes a verified copy named codeidx-<UTC ms>-v<version>.db, 0600 in a 0700 folder even with umask 0', () => {
-      const db = track(makeDatabase(dbPath(), { version: 7, notes: ['a', 'b', 'c'] }));
+      const db = track(notesDatabase(dbPath(), { version: 7, notes: ['a', 'b', 'c'] }));
       const old = process.umask(0);
       let result;
       try {
@@ -135,7 +111,7 @@ describe('backups', () => {
     });
 
     it('snapshots only committed rows while another connection writes and a third reads', () => {
-      const db = track(makeDatabase(dbPath(), { notes: ['committed'] }));
+      const db = track(notesDatabase(dbPath(), { notes: ['committed'] }));
       const writer = track(openConnection(dbPath()));
       const reader = track(openConnection(dbPath(), { readonly: true }));
       writer.exec("BEGIN IMMEDIATE; INSERT INTO notes (body) VALUES ('uncommitted')");
@@ -148,7 +124,7 @@ describe('backups', () => {
     });
 
     it('keeps the newest `keep` backups, plain and encrypted alike, and touches no other file', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       mkdirSync(backups());
       const others = [
         'notes.txt',
@@ -175,7 +151,7 @@ describe('backups', () => {
     });
 
     it('never rotates away the backup it just wrote, even when the clock went back', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const newer = createBackup(db, { dbPath: dbPath(), keep: 1, now: new Date(T0 + 60_000) });
       const older = createBackup(db, { dbPath: dbPath(), keep: 1, now: new Date(T0) });
       assert.ok(existsSync(older.path), 'the new backup survives its own rotation');
@@ -183,7 +159,7 @@ describe('backups', () => {
     });
 
     it('gives two backups in the same millisecond distinct names in the order they were taken', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const first = createBackup(db, { dbPath: dbPath(), now: new Date(T0) });
       const second = createBackup(db, { dbPath: dbPath(), now: new Date(T0), key: KEY });
       assert.notEqual(first.path, second.path);
@@ -194,7 +170,7 @@ describe('backups', () => {
     });
 
     it('writes exactly to `out`, refuses to overwrite a file, and rotates nothing', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       for (let i = 0; i < 3; i++) createBackup(db, { dbPath: dbPath(), now: new Date(T0 + i) });
       const out = join(dir, 'elsewhere', 'copy.db');
       mkdirSync(join(dir, 'elsewhere'));
@@ -211,7 +187,7 @@ describe('backups', () => {
     });
 
     it('refuses an `out` in a missing folder, naming it, and creates no folder', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const out = join(dir, 'no', 'such', 'copy.db');
       const err = thrown(() => createBackup(db, { dbPath: dbPath(), out }));
       assert.equal(err.code, 'INVALID_ARGUMENT');
@@ -227,7 +203,7 @@ describe('backups', () => {
         thrown(() => createBackup(foreign, { dbPath: join(dir, 'other.db') })).code,
         'FOREIGN_DATABASE',
       );
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       assert.equal(
         thrown(() => createBackup(db, { dbPath: dbPath(), keep: 0 })).code,
         'INVALID_ARGUMENT',
@@ -246,7 +222,7 @@ describe('backups', () => {
       const mount = mountTmpfs('size=64k');
       if (!mount) this.skip(); // needs root and mount rights
       try {
-        const db = track(makeDatabase(dbPath(), { notes: [] }));
+        const db = track(notesDatabase(dbPath(), { notes: [] }));
         const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
         for (let i = 0; i < 200; i++) insert.run('x'.repeat(2000));
         const before = notesIn(dbPath()).length;
@@ -276,7 +252,7 @@ describe('backups', () => {
         this.skip(); // root without mount rights can write anywhere
       }
       try {
-        const db = track(makeDatabase(dbPath()));
+        const db = track(notesDatabase(dbPath()));
         const err = thrown(() => createBackup(db, { dbPath: dbPath(), dir: target }));
         assert.equal(err.code, 'READONLY');
         assert.ok(err.hint!.includes(target), err.hint);
@@ -287,7 +263,7 @@ describe('backups', () => {
     });
 
     it('removes temp files a killed backup or restore left over an hour ago, and only those', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       mkdirSync(backups());
       const stale = join(backups(), '.codeidx-backup-1-aaaa.snapshot.tmp');
       const fresh = join(backups(), `.codeidx-backup-${process.pid}-bbbb.snapshot.tmp`);
@@ -309,7 +285,7 @@ describe('backups', () => {
     });
 
     it('logs the backup and reports progress that adds up to 100', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const logger = recorder();
       const increments: number[] = [];
       createBackup(db, {
@@ -328,7 +304,7 @@ describe('backups', () => {
 
   describe('encryption', () => {
     it('writes the CODEIDX-ENC header, no plaintext, and nothing else in the folder', () => {
-      const db = track(makeDatabase(dbPath(), { notes: ['launchCodes-0451'] }));
+      const db = track(notesDatabase(dbPath(), { notes: ['launchCodes-0451'] }));
       const result = createBackup(db, { dbPath: dbPath(), key: KEY, now: new Date(T0) });
       assert.ok(result.encrypted && result.verified);
       assert.equal(basename(result.path), 'codeidx-2026-01-02T03-04-05-678Z-v2.db.enc');
@@ -349,7 +325,7 @@ describe('backups', () => {
     });
 
     it('uses a fresh salt and IV for every file', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const a = readFileSync(createBackup(db, { dbPath: dbPath(), key: KEY }).path);
       const b = readFileSync(createBackup(db, { dbPath: dbPath(), key: KEY }).path);
       assert.notDeepEqual(a.subarray(15, 31), b.subarray(15, 31), 'salt');
@@ -357,7 +333,7 @@ describe('backups', () => {
     });
 
     it('refuses a wrong key, naming CODEIDX_BACKUP_KEY, and a missing key', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
       const wrong = thrown(() => verifyBackup(path, { key: 'Tr0ub4dor&3' }));
       assert.equal(wrong.code, 'BACKUP_INVALID');
@@ -371,13 +347,13 @@ describe('backups', () => {
     });
 
     it('accepts the same passphrase in another Unicode normal form', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath(), key: 'caf\u00e9' });
       assert.equal(verifyBackup(path, { key: 'cafe\u0301' }).schemaVersion, 2);
     });
 
     it('refuses a file with any byte changed: header, body or tag; and a file cut short', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
       const original = readFileSync(path);
       const positions = {
@@ -400,20 +376,21 @@ describe('backups', () => {
       assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID', 'stub');
     });
 
-    it('refuses a header that asks for more key-derivation memory than it allows, quickly', () => {
-      const db = track(makeDatabase(dbPath()));
+    it('refuses a header that asks for more key-derivation memory than it allows, from the header', () => {
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
       const bytes = readFileSync(path);
       bytes[12] = 20; // N = 2^20
       bytes[13] = 16; // r = 16: 2 GiB of scrypt memory
       writeFileSync(path, bytes);
-      const t0 = performance.now();
-      assert.equal(thrown(() => verifyBackup(path, { key: KEY })).code, 'BACKUP_INVALID');
-      assert.ok(performance.now() - t0 < 500, 'refused before deriving a key');
+      const err = thrown(() => verifyBackup(path, { key: KEY }));
+      assert.equal(err.code, 'BACKUP_INVALID');
+      // Refused from the header, before deriving a key (the message says which check refused).
+      assert.match(err.message, /asks for too much memory to derive its key/);
     });
 
     it('recognises an encrypted file by its content, not its name', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath(), key: KEY });
       const renamed = join(dir, 'backup.db');
       copyFileSync(path, renamed);
@@ -438,7 +415,7 @@ describe('backups', () => {
     });
 
     it('refuses a backup with a damaged page', () => {
-      const db = track(makeDatabase(dbPath(), { notes: [] }));
+      const db = track(notesDatabase(dbPath(), { notes: [] }));
       const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
       for (let i = 0; i < 300; i++) insert.run(`note ${i} `.repeat(20));
       const { path } = createBackup(db, { dbPath: dbPath() });
@@ -450,7 +427,7 @@ describe('backups', () => {
     });
 
     it('changes nothing: the bytes stay the same and a WAL-mode copy gets no -wal/-shm beside it', () => {
-      const db = track(makeDatabase(dbPath(), { notes: ['x'] }));
+      const db = track(notesDatabase(dbPath(), { notes: ['x'] }));
       db.pragma('wal_checkpoint(TRUNCATE)');
       const raw = join(dir, 'raw', 'copy.db');
       mkdirSync(join(dir, 'raw'));
@@ -510,7 +487,7 @@ describe('backups', () => {
 
   describe('restoreBackup', () => {
     it('swaps in the verified backup and keeps the replaced database together with its -wal', () => {
-      const db = track(makeDatabase(dbPath(), { notes: ['a'] }));
+      const db = track(notesDatabase(dbPath(), { notes: ['a'] }));
       const backup = createBackup(db, { dbPath: dbPath(), key: KEY });
       db.pragma('wal_autocheckpoint = 0');
       db.exec("INSERT INTO notes (body) VALUES ('b')");
@@ -546,7 +523,7 @@ describe('backups', () => {
     });
 
     it('leaves the database and its companions byte for byte as they were when the backup is bad', () => {
-      const db = track(makeDatabase(dbPath(), { notes: ['a'] }));
+      const db = track(notesDatabase(dbPath(), { notes: ['a'] }));
       const good = createBackup(db, { dbPath: dbPath(), key: KEY });
       const foreignPath = join(dir, 'foreign.db');
       const foreign = new Database(foreignPath);
@@ -587,7 +564,7 @@ describe('backups', () => {
     });
 
     it('restores a plain backup where no database exists yet', () => {
-      const db = track(makeDatabase(dbPath(), { notes: ['only'] }));
+      const db = track(notesDatabase(dbPath(), { notes: ['only'] }));
       const { path } = createBackup(db, { dbPath: dbPath() });
       const fresh = join(dir, 'new-place', 'codeidx.db');
       const result = restoreBackup({ dbPath: fresh, file: path });
@@ -597,7 +574,7 @@ describe('backups', () => {
     });
 
     it('keeps as many replaced databases as backups (keep), removing the oldest with their companions', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath() });
       db.close();
       const logger = recorder();
@@ -618,7 +595,7 @@ describe('backups', () => {
     });
 
     it('never overwrites an earlier replaced file', () => {
-      const db = track(makeDatabase(dbPath()));
+      const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath() });
       db.close();
       const now = new Date(T0);
@@ -638,7 +615,7 @@ describe('backups', () => {
 
     // Ensure every encrypting path refuses an empty key alike, with the fix that sets one.
     it('refuses an empty key for a backup and for encryption, naming the fix', () => {
-      const db = track(makeDatabase(dbPath(), { version: 1 }));
+      const db = track(notesDatabase(dbPath(), { version: 1 }));
       for (const attempt of [
         () => createBackup(db, { dbPath: dbPath(), key: '' }),
         () => encryptFile(dbPath(), 0, ''),

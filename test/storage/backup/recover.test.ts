@@ -13,13 +13,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { createBackup, listReplaced, recoverDatabaseFiles } from '../src/storage/backup/index.ts';
-import { APPLICATION_ID, openConnection } from '../src/storage/database/connection.ts';
-import { removeLeftoverVerifyDirs } from '../src/storage/backup/leftovers.ts';
-import { recorder } from './helpers.ts';
+import {
+  createBackup,
+  listReplaced,
+  recoverDatabaseFiles,
+} from '../../../src/storage/backup/index.ts';
+import { removeLeftoverVerifyDirs } from '../../../src/storage/backup/leftovers.ts';
+import { notesDatabase, notesIn, recorder } from '../../helpers.ts';
 
-const CHILD = join(import.meta.dirname, 'fixtures', 'backup-child.ts');
+const CHILD = join(import.meta.dirname, '..', '..', 'fixtures', 'backup-child.ts');
 const KEY = 'correct horse battery staple';
 const SECRET = 'launchCodes-0451';
 
@@ -50,25 +52,6 @@ async function killAt(step: string, args: string[]): Promise<{ paused: boolean; 
   return { paused, pid: child.pid! };
 }
 
-function makeDatabase(path: string, notes: string[]): Database.Database {
-  const db = openConnection(path);
-  db.pragma(`application_id = ${APPLICATION_ID}`);
-  db.pragma('user_version = 2');
-  db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
-  for (const body of notes) insert.run(body);
-  return db;
-}
-
-function notesIn(path: string): string[] {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT body FROM notes ORDER BY id').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
-}
-
 /** Every file under `dir` (relative names), folders walked. */
 function filesUnder(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -95,10 +78,10 @@ describe('kill -9 at every step', () => {
     for (const step of steps) {
       it(`leaves the old or the restored database, and the next open finishes it (${step})`, async () => {
         // The backup holds "new"; the live database "old", whose last row is only in its -wal.
-        const source = makeDatabase(join(dir, 'source.db'), ['new']);
+        const source = notesDatabase(join(dir, 'source.db'), { notes: ['new'] });
         const backup = createBackup(source, { dbPath: join(dir, 'source.db'), key: KEY });
         source.close();
-        const live = makeDatabase(join(dir, 'live.db'), ['old']);
+        const live = notesDatabase(join(dir, 'live.db'), { notes: ['old'] });
         live.pragma('wal_autocheckpoint = 0');
         live.exec("INSERT INTO notes (body) VALUES ('old-in-wal')");
         const target = join(dir, 'ws', 'codeidx.db');
@@ -138,7 +121,7 @@ describe('kill -9 at every step', () => {
         const ws = join(dir, 'ws');
         mkdirSync(ws);
         const dbPath = join(ws, 'codeidx.db');
-        makeDatabase(dbPath, [SECRET]).close();
+        notesDatabase(dbPath, { notes: [SECRET] }).close();
         const { pid } = await killAt(step, ['backup', dbPath, KEY]);
         const isCopy = (name: string): boolean => !/^codeidx\.db(-wal|-shm)?$/.test(name);
         const plaintext = (): string[] =>
@@ -187,6 +170,6 @@ describe('kill -9 at every step', () => {
 
 function makePlain(dir: string): string {
   const path = join(dir, 'plain.db');
-  makeDatabase(path, ['x']).close();
+  notesDatabase(path, { notes: ['x'] }).close();
   return path;
 }

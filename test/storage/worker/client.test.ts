@@ -2,23 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseClient } from '../src/storage/worker/client.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import type { Logger } from '../src/storage/log.ts';
-import { DatabaseService } from '../src/storage/service.ts';
-import type { FileRecordInput, ProgressEvent } from '../src/storage/types.ts';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    // Errors cross the thread boundary as JSON and come back as CodeidxError instances.
-    assert.ok(err instanceof CodeidxError, `not a CodeidxError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { DatabaseClient } from '../../../src/storage/worker/client.ts';
+import type { Logger } from '../../../src/storage/log.ts';
+import { DatabaseService } from '../../../src/storage/service.ts';
+import type { FileRecordInput, ProgressEvent } from '../../../src/storage/types.ts';
+import { rejectsWith } from '../../helpers.ts';
 
 function records(n: number): FileRecordInput[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -32,6 +20,43 @@ function records(n: number): FileRecordInput[] {
     imports: [{ module: './util', type: 'es-module', names: ['x'], line: 1 }],
     tags: [{ tag: 'core', weight: 1 }],
   }));
+}
+
+/**
+ * Samples the calling thread's event loop from now until `stop`, with a 5 ms interval timer.
+ * `maxBusyMs`: the longest time the thread spent running code between two turns of the loop
+ * (event-loop utilisation's active time between ticks, and from the last tick to `stop`, so a
+ * stall that ends just before `stop` counts too). Wall-clock gaps also hold time the OS gave
+ * other processes; on a loaded machine those reach 50 ms with the thread idle, so they are only
+ * reported (`maxGapMs`).
+ */
+function eventLoopSampler(): {
+  stop: () => { maxBusyMs: number; maxGapMs: number; ticks: number };
+} {
+  let lastAt = performance.now();
+  let lastElu = performance.eventLoopUtilization();
+  let maxBusyMs = 0;
+  let maxGapMs = 0;
+  let ticks = 0;
+  const sample = (): void => {
+    const at = performance.now();
+    const elu = performance.eventLoopUtilization();
+    maxBusyMs = Math.max(maxBusyMs, performance.eventLoopUtilization(elu, lastElu).active);
+    maxGapMs = Math.max(maxGapMs, at - lastAt);
+    lastAt = at;
+    lastElu = elu;
+  };
+  const timer = setInterval(() => {
+    sample();
+    ticks++;
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { maxBusyMs, maxGapMs, ticks };
+    },
+  };
 }
 
 async function* lines(rs: FileRecordInput[]): AsyncIterable<string> {
@@ -110,33 +135,25 @@ describe('DatabaseClient (the worker thread)', () => {
     assert.equal((await client.status()).currentVersion, 0);
   });
 
-  // Ensure long work runs off the calling thread: its event loop keeps turning meanwhile.
-  it('keeps the calling thread free while the worker rebuilds the index', async () => {
+  // Ensure long work runs off the calling thread: its event loop never stalls 50 ms meanwhile.
+  // A rebuild on the calling thread would block it for the whole run (seconds with 20,000 files).
+  it('keeps the calling thread free while the worker rebuilds the index (no event-loop stall of 50 ms)', async () => {
     const seed = await DatabaseService.open({ workspace: ws });
-    await seed.importRecords(lines(records(4000)));
+    await seed.importRecords(lines(records(20_000)));
     seed.close();
     const { client } = await open();
-    let ticks = 0;
-    let maxGap = 0;
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
-      ticks++;
-    }, 5);
-    const t0 = performance.now();
     const busy: boolean[] = [];
     client.onBusyChange((b) => busy.push(b));
+    const loop = eventLoopSampler();
     const result = await client.rebuildFts();
-    const ms = performance.now() - t0;
-    clearInterval(timer);
-    assert.equal(result.rows, 4000);
+    const { maxBusyMs, maxGapMs, ticks } = loop.stop();
+    assert.equal(result.rows, 20_000);
     assert.deepEqual(busy, [true, false]);
-    if (ms > 50) {
-      assert.ok(ticks >= 3, `only ${ticks} ticks in ${ms.toFixed(0)} ms`);
-      assert.ok(maxGap < ms, `the thread was blocked for the whole run (${maxGap.toFixed(0)} ms)`);
-    }
+    assert.ok(ticks > 0, 'the event loop turned during the run');
+    assert.ok(
+      maxBusyMs < 50,
+      `the calling thread was busy for ${maxBusyMs.toFixed(1)} ms in a row (longest gap between ticks: ${maxGapMs.toFixed(1)} ms)`,
+    );
   });
 
   // Ensure requests queue in the worker and each gets its own answer.

@@ -17,40 +17,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { DatabaseClient } from '../src/storage/worker/client.ts';
-import { loadMigrations } from '../src/storage/migrations/loader.ts';
-import { APPLICATION_ID } from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { planTarget, shouldAutoMigrate } from '../src/storage/policy.ts';
-import { DatabaseService } from '../src/storage/service.ts';
-import { fileRecord as record, jsonLines as lines } from './helpers.ts';
+import { DatabaseClient } from '../../src/storage/worker/client.ts';
+import { loadMigrations } from '../../src/storage/migrations/loader.ts';
+import { APPLICATION_ID } from '../../src/storage/database/connection.ts';
+import { CodeidxError } from '../../src/storage/errors.ts';
+import { planTarget, shouldAutoMigrate } from '../../src/storage/policy.ts';
+import { DatabaseService } from '../../src/storage/service.ts';
+import { fileRecord as record, jsonLines as lines, rejectsWith, throwsWith } from '../helpers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The build's latest schema version. */
 const LATEST = loadMigrations().length;
 const CLI = join(ROOT, 'dist', 'cli.js');
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CodeidxError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
-
-function throwsWith(fn: () => unknown, code: string): CodeidxError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CodeidxError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('Open and refusal policy', function () {
   let ws: string;

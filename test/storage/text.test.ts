@@ -4,11 +4,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openConnection } from '../src/storage/database/connection.ts';
-import { formatBytes, printable, printableLines } from '../src/storage/text.ts';
-import { fileRecord } from './helpers.ts';
+import { openConnection } from '../../src/storage/database/connection.ts';
+import { formatBytes, printable, printableLines } from '../../src/storage/text.ts';
+import { fileRecord } from '../helpers.ts';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const CLEAR = '\u001b[2J';
 const TITLE = '\u001b]0;pwned\u0007'; // OSC: sets the terminal's window title, ends with BEL
 const BEL = '\u0007';

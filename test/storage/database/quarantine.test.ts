@@ -11,9 +11,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openConnection } from '../src/storage/database/connection.ts';
-import { CodeidxError } from '../src/storage/errors.ts';
-import { fileStamp, moveAside, moveDatabaseFiles } from '../src/storage/database/quarantine.ts';
+import { openConnection } from '../../../src/storage/database/connection.ts';
+import { CodeidxError } from '../../../src/storage/errors.ts';
+import {
+  fileStamp,
+  moveAside,
+  moveDatabaseFiles,
+} from '../../../src/storage/database/quarantine.ts';
 
 const NOW = new Date(Date.UTC(2026, 10, 28, 6, 30, 0, 123));
 const STAMP = '2026-11-28T06-30-00-123Z';

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
-import { Repository } from '../src/storage/index/repository.ts';
-import { fileRecord, tempDatabases } from './helpers.ts';
+import { join } from 'node:path';
+import { Repository } from '../../../src/storage/index/repository.ts';
+import { openConnection } from '../../../src/storage/database/connection.ts';
+import { loadMigrations } from '../../../src/storage/migrations/loader.ts';
+import { MigrationManager } from '../../../src/storage/migrations/manager.ts';
+import { findSchemaDrift } from '../../../src/storage/migrations/schema.ts';
+import { BASIC, writeMigrations } from '../../fixtures/migrations.ts';
+import { fileRecord, schemaOf, tempDatabases } from '../../helpers.ts';
 
 const HASH = 'a'.repeat(64);
 
-describe('schema constraints', () => {
+describe('the schema the migrations create', () => {
   const t = tempDatabases();
 
   it('refuses values outside their natural range or of the wrong type, from plain SQL too', () => {
@@ -76,5 +82,53 @@ describe('schema constraints', () => {
     const repo = new Repository(db);
     repo.upsertFile(fileRecord('src/a.ts', ['alpha'], { lastModified: 1_700_000_000_123.75 }));
     assert.equal(repo.getFile('src/a.ts')!.lastModified, 1_700_000_000_123);
+  });
+
+  it('each down restores exactly the schema before its up', () => {
+    const db = t.open(0);
+    const manager = new MigrationManager(db, loadMigrations());
+    const latest = manager.migrations.length;
+    const before = [schemaOf(db)];
+    for (let v = 1; v <= latest; v++) {
+      manager.migrate({ to: v });
+      before.push(schemaOf(db));
+    }
+    for (let v = latest - 1; v >= 0; v--) {
+      manager.rollback({ to: v });
+      assert.deepEqual(schemaOf(db), before[v], `schema after the down of ${v + 1}`);
+    }
+  });
+});
+
+describe('schema drift (findSchemaDrift)', () => {
+  const t = tempDatabases();
+
+  it('names a planted trigger, a changed object and a missing index', () => {
+    const db = openConnection(join(t.dir(), 'drift.db'));
+    const m = new MigrationManager(
+      db,
+      loadMigrations(writeMigrations(join(t.dir(), 'set'), BASIC)),
+    );
+    m.migrate();
+    assert.equal(findSchemaDrift(db, m.migrations), undefined);
+    db.exec('CREATE TRIGGER planted AFTER INSERT ON items BEGIN SELECT 1; END');
+    db.exec('DROP INDEX notes_item');
+    db.exec(
+      'DROP TABLE copies; CREATE TABLE copies (id INTEGER PRIMARY KEY, name TEXT, extra TEXT)',
+    );
+    const drift = findSchemaDrift(db, m.migrations)!;
+    assert.deepEqual(
+      drift.unexpected.map((o) => o.name),
+      ['planted'],
+    );
+    assert.deepEqual(
+      drift.missing.map((o) => o.name),
+      ['notes_item'],
+    );
+    assert.deepEqual(
+      drift.changed.map((o) => o.name),
+      ['copies'],
+    );
+    db.close();
   });
 });

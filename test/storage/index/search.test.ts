@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { CodeidxError } from '../../../src/storage/errors.ts';
+import { Repository } from '../../../src/storage/index/repository.ts';
+import { rebuildSearchIndex } from '../../../src/storage/index/fts.ts';
+import { buildMatchQuery } from '../../../src/storage/index/search.ts';
+import { fileRecord, tempDatabases } from '../../helpers.ts';
+
+describe('search: queries, ranking and snippets', () => {
+  const t = tempDatabases();
+
+  it('finds identifiers by their parts and prefixes, and ranks an exact name first', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    repo.upsertFile(fileRecord('src/camel.ts', ['parseHttpRequest']));
+    repo.upsertFile(fileRecord('src/snake.py', ['parse_http_request']));
+    repo.upsertFile(fileRecord('src/other.ts', ['renderView']));
+    assert.deepEqual(
+      repo
+        .search('http request')
+        .map((r) => r.path)
+        .sort(),
+      ['src/camel.ts', 'src/snake.py'],
+    );
+    assert.deepEqual(
+      repo.search('parseHt').map((r) => r.path),
+      ['src/camel.ts'],
+    );
+    assert.deepEqual(
+      repo
+        .search('HTTP')
+        .map((r) => r.path)
+        .sort(),
+      ['src/camel.ts', 'src/snake.py'],
+    );
+    // A widespread name: many files mention Observable, one defines it.
+    for (let i = 0; i < 40; i++) {
+      repo.upsertFile(
+        fileRecord(`src/use${i}.ts`, [`useObservable${i}`], {
+          imports: [
+            { module: 'rxjs/Observable', type: 'es-module', names: ['Observable'], line: 1 },
+          ],
+          definitions: [
+            {
+              name: `observe${i}`,
+              type: 'function',
+              line: 1,
+              column: 0,
+              exported: true,
+              docstring: 'Wraps an Observable Observable Observable',
+            },
+          ],
+        }),
+      );
+    }
+    repo.upsertFile(fileRecord('src/zz/rx.ts', ['Observable']));
+    const top = repo.search('Observable', { limit: 5 });
+    assert.equal(top[0]!.path, 'src/zz/rx.ts');
+    assert.ok(top[0]!.score > top[1]!.score);
+    assert.match(top[0]!.snippet, /\[Observable\]/);
+  });
+
+  it('ranks ties by path, past the cut too, and gives each result its own snippet', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    // 30 files with the same text score the same: only the path orders them.
+    for (let i = 29; i >= 0; i--) {
+      repo.upsertFile(fileRecord(`src/t${String(i).padStart(2, '0')}.ts`, ['sameTwin']));
+    }
+    repo.upsertFile(fileRecord('src/zz.ts', ['otherTwin']));
+    const top = repo.search('twin', { limit: 5 }).map((r) => r.path);
+    const full = db
+      .prepare(
+        `SELECT f.path FROM search_index JOIN files f ON f.id = search_index.rowid
+         WHERE search_index MATCH '"twin"*'
+         ORDER BY -bm25(search_index, 10, 2, 6, 1, 1, 3) DESC, f.path LIMIT 5`,
+      )
+      .pluck()
+      .all();
+    assert.deepEqual(top, full);
+    assert.deepEqual(top, ['src/t00.ts', 'src/t01.ts', 'src/t02.ts', 'src/t03.ts', 'src/t04.ts']);
+    // A JS number binds as REAL, which FTS5 ignores as a rowid constraint: each snippet must
+    // still come from its own file.
+    for (const r of repo.search('twin', { limit: 40 })) {
+      const name = r.path === 'src/zz.ts' ? 'other' : 'same';
+      assert.match(r.snippet, new RegExp(name), r.path);
+    }
+  });
+
+  it('finds a prefix of any length through the prefix indexes, and rebuild keeps them', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    repo.upsertFile(fileRecord('src/a.ts', ['requestHandlerFactory']));
+    repo.upsertFile(fileRecord('src/b.ts', ['responseWriter']));
+    for (const text of [
+      're',
+      'req',
+      'requ',
+      'reque',
+      'reques',
+      'request',
+      'requesth',
+      'requestHandl',
+    ]) {
+      assert.deepEqual(
+        repo
+          .search(text)
+          .map((r) => r.path)
+          .sort(),
+        ['src/a.ts'].concat(text === 're' ? ['src/b.ts'] : []).sort(),
+        text,
+      );
+    }
+    const before = repo.search('re', { limit: 10 });
+    rebuildSearchIndex(db);
+    assert.deepEqual(repo.search('re', { limit: 10 }), before);
+    assert.match(
+      String(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'search_index'").pluck().get()),
+      /prefix = '2 3 4 5 6 7 8'/,
+    );
+  });
+
+  it('never passes user text to FTS5 as syntax', () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    repo.upsertFile(fileRecord('src/foo-bar.ts', ['fooBar']));
+    const texts = [
+      'foo-bar',
+      '"',
+      'NEAR(',
+      'NEAR(foo bar)',
+      '*',
+      'foo*',
+      'AND OR NOT',
+      '^foo',
+      'col:foo',
+      '(',
+      ')',
+      "'",
+      'foo"bar',
+      '🙂 foo',
+      'x'.repeat(10_000),
+      'a '.repeat(5000),
+      '\u0000foo',
+      '',
+    ];
+    for (const text of texts) {
+      try {
+        const results = repo.search(text);
+        assert.ok(Array.isArray(results));
+      } catch (err) {
+        assert.ok(
+          err instanceof CodeidxError,
+          `${JSON.stringify(text.slice(0, 20))}: ${String(err)}`,
+        );
+        assert.equal(err.code, 'INVALID_ARGUMENT');
+        assert.match(err.hint!, /Search for/);
+      }
+    }
+    assert.deepEqual(
+      repo.search('foo-bar').map((r) => r.path),
+      ['src/foo-bar.ts'],
+    );
+    assert.equal(buildMatchQuery('NEAR(a b) "x').match, '"NEAR"* AND "a"* AND "b"* AND "x"*');
+  });
+});
