@@ -143,7 +143,9 @@ describe('full-text index document', () => {
       const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5, id: 1 };
       const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const count = (sql.match(/\?/g) ?? []).length;
-      const rows = (sql.includes('@') ? stmt.all(params) : stmt.all(...Array(count).fill(1))) as {
+      const rows = (
+        sql.includes('@') ? stmt.all(params) : stmt.all(...Array<number>(count).fill(1))
+      ) as {
         detail: string;
       }[];
       const plan = rows.map((r) => r.detail).join(' | ');
