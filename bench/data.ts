@@ -135,7 +135,7 @@ export function syntheticFile(i: number): FileRecordInput {
         k < 3
           ? `node:${WORDS[(i + k) % WORDS.length]}`
           : `./${WORDS[(i * 7 + k) % WORDS.length]}/${WORDS[(i + k * 3) % WORDS.length]}`,
-      type: (['es-module', 'type-only', 'commonjs', 'dynamic'] as const)[k % 4],
+      type: (['es-module', 'type-only', 'commonjs', 'dynamic'] as const)[k % 4]!,
       names: [identifier(r, i, k + 40)],
       line: k + 1,
     })),

@@ -19,7 +19,7 @@ describe('lint: codeidx/no-cycle', () => {
     config = [
       {
         files: ['**/*.ts'],
-        languageOptions: { parser: tseslint.parser as Linter.Parser },
+        languageOptions: { parser: tseslint.parser },
         plugins: { codeidx: plugin },
         rules: { 'codeidx/no-cycle': 'error' },
       },
@@ -75,7 +75,8 @@ describe('lint: codeidx/no-cycle', () => {
 describe('lint: layer directions (eslint.config.mjs)', () => {
   let eslint: ESLint;
   before(() => {
-    eslint = new ESLint({ cwd: ROOT });
+    // These files do not exist, so the project service has no program for them: untyped rules.
+    eslint = new ESLint({ cwd: ROOT, overrideConfig: tseslint.configs.disableTypeChecked });
   });
 
   /** The rule ids reported for `code` as if it were the file `path` of this repository. */
@@ -116,5 +117,62 @@ describe('lint: layer directions (eslint.config.mjs)', () => {
       RESTRICTED,
     ]);
     assert.deepEqual(await rules('test/x.test.ts', use('../src/extension/logic/status.ts')), []);
+  });
+});
+
+describe('lint: typed rules (eslint.config.mjs)', () => {
+  let eslint: ESLint;
+  before(() => {
+    eslint = new ESLint({ cwd: ROOT });
+  });
+
+  /** The rule ids reported for `code` put in place of the existing file `path` (it has a program). */
+  async function rules(path: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
+    return result!.messages.map((m) => m.ruleId ?? m.message);
+  }
+  const later = 'const later = (): Promise<number> => Promise.resolve(1);\n';
+
+  // Ensure a promise nobody awaits, and an async function that awaits nothing, are reported.
+  it('reports floating promises and async functions without await', async () => {
+    assert.deepEqual(
+      await rules('src/storage/text.ts', `${later}export function f(): void {\n  later();\n}\n`),
+      ['@typescript-eslint/no-floating-promises'],
+    );
+    assert.deepEqual(
+      await rules(
+        'src/storage/text.ts',
+        `export async function f(): Promise<number> {\n  return 1;\n}\n`,
+      ),
+      ['@typescript-eslint/require-await'],
+    );
+    // `void` says on purpose that nobody waits.
+    assert.deepEqual(
+      await rules(
+        'src/storage/text.ts',
+        `${later}export function f(): void {\n  void later();\n}\n`,
+      ),
+      [],
+    );
+  });
+
+  // Ensure a switch without default names every case of its union.
+  it('reports a switch that misses a case', async () => {
+    const sw = (cases: string): string =>
+      `export function f(k: 'a' | 'b'): number {\n  switch (k) {\n${cases}  }\n}\n`;
+    assert.deepEqual(await rules('src/cli/io.ts', sw("    case 'a':\n      return 1;\n")), [
+      '@typescript-eslint/switch-exhaustiveness-check',
+    ]);
+    const all = "    case 'a':\n      return 1;\n    case 'b':\n      return 2;\n";
+    assert.deepEqual(await rules('src/cli/io.ts', sw(all)), []);
+  });
+
+  // Ensure an array in a template literal (joined with bare commas) is reported; numbers pass.
+  it('reports an array printed in a template literal, not a number', async () => {
+    const code = (v: string): string => `export const f = (x: ${v}): string => \`v=\${x}\`;\n`;
+    assert.deepEqual(await rules('test/text.test.ts', code('string[]')), [
+      '@typescript-eslint/restrict-template-expressions',
+    ]);
+    assert.deepEqual(await rules('test/text.test.ts', code('number')), []);
   });
 });

@@ -8,6 +8,8 @@ export function print(io: Io, json: unknown, human: string, asJson: unknown): vo
 
 /** The process's streams. A terminal shows progress on one rewritten stderr line; a pipe or --json gets none. */
 export function processIo(json: boolean): Io {
+  // isTTY is undefined, not false, on a pipe (the types say boolean): Boolean() makes it one.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
   const tty = Boolean(process.stderr.isTTY) && !json;
   let shown = false;
   return {

@@ -26,7 +26,7 @@ export function serviceOptions(
 export async function withService<T>(
   options: ServiceOptions,
   io: Io,
-  fn: (s: DatabaseService) => Promise<T>,
+  fn: (s: DatabaseService) => T | Promise<T>,
 ): Promise<T> {
   const service = await DatabaseService.open(options);
   try {

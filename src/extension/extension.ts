@@ -169,10 +169,16 @@ export class Codeidx implements FolderHost, CommandHost, vscode.Disposable {
 
   render(): void {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length === 0) return this.status.hide();
-    if (!this.trusted) return this.status.restricted();
+    if (folders.length === 0 || !this.trusted) {
+      if (folders.length === 0) this.status.hide();
+      else this.status.restricted();
+      return;
+    }
     const db = this.active();
-    if (!db) return this.status.hide();
+    if (!db) {
+      this.status.hide();
+      return;
+    }
     const indexer = this.indexers.get(db);
     this.status.showFolder(
       db,
@@ -249,7 +255,7 @@ export function activate(context: vscode.ExtensionContext): CodeidxApi {
     ...registerIndexCommands(ext),
   );
   ext.logger.info(
-    `CodeIdx ${String(context.extension.packageJSON.version)} activated (${vscode.env.appName} ${vscode.version}, Node ${process.versions.node}, Node-API ${process.versions.napi}).`,
+    `CodeIdx ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (${vscode.env.appName} ${vscode.version}, Node ${process.versions.node}, Node-API ${process.versions.napi}).`,
   );
   ext.start();
   return {

@@ -104,16 +104,14 @@ export class FolderDatabase implements vscode.Disposable {
       return;
     }
     this.setActivity(undefined);
-    const opened = this.opened!;
-    if (opened.notice) {
+    const opened = this.opened;
+    const notice = opened.notice;
+    if (notice) {
       void vscode.window
-        .showWarningMessage(`CodeIdx (${this.name}): ${opened.notice.message}`, 'Reveal Old File')
+        .showWarningMessage(`CodeIdx (${this.name}): ${notice.message}`, 'Reveal Old File')
         .then((pick) => {
           if (pick)
-            void vscode.commands.executeCommand(
-              'revealFileInOS',
-              vscode.Uri.file(opened.notice!.movedTo),
-            );
+            void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(notice.movedTo));
         });
     }
     if (opened.created && this.settings.offerGitignore) {

@@ -26,7 +26,7 @@ export interface IndexCommandOptions {
 
 function options(arg: unknown): IndexCommandOptions {
   if (arg instanceof vscode.Uri) return { folder: arg };
-  return arg && typeof arg === 'object' ? (arg as IndexCommandOptions) : {};
+  return arg && typeof arg === 'object' ? arg : {};
 }
 
 function given(ext: IndexCommandHost, o: IndexCommandOptions): FolderDatabase[] {

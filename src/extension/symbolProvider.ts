@@ -26,7 +26,8 @@ const KIND: Record<DefinitionType, vscode.SymbolKind> = {
 };
 
 export function symbolKind(kind: DefinitionType): vscode.SymbolKind {
-  return KIND[kind] ?? vscode.SymbolKind.Variable;
+  // The schema's CHECK admits only these kinds, and KIND names every one.
+  return KIND[kind];
 }
 
 export function symbolProviderMode(): SymbolProviderMode {
@@ -99,7 +100,8 @@ export class IndexSymbolProvider implements vscode.WorkspaceSymbolProvider {
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
       const found = await searchAllFolders(this.folders(), text, PER_FOLDER, controller.signal);
-      if (token.isCancellationRequested) return [];
+      // The signal, not the token: the compiler would keep the token's `false` from above.
+      if (controller.signal.aborted) return [];
       return found
         .filter((m) => answersFor(m.match.path, left))
         .map(

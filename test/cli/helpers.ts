@@ -65,6 +65,7 @@ export function cliWorkspace(): {
 }
 
 /** The JSON a command printed on stdout. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape; its assertions check it
 export function json<T>(r: Run): T {
   return JSON.parse(r.stdout) as T;
 }

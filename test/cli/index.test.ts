@@ -69,7 +69,7 @@ describe('codeidx index', function () {
         cli(['symbols', name, '--json']),
       );
       assert.equal(found[0]?.name, name, `${name} first`);
-      assert.equal(found[0]?.path, path);
+      assert.equal(found[0].path, path);
       const hits = json<{ path: string }[]>(cli(['search', name, '--json']));
       assert.ok(
         hits.some((h) => h.path === path),

@@ -33,7 +33,7 @@ describe('codeidx (dispatch, help, exit codes)', function () {
         ) < 10,
     );
     if (!old) this.skip();
-    const r = spawnSync(old!, [CLI, 'status'], { cwd: ws(), encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(old, [CLI, 'status'], { cwd: ws(), encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1);
     assert.match(
       r.stderr,

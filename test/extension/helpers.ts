@@ -25,7 +25,7 @@ export async function until<T>(
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await fn();
-    if (value) return value as T;
+    if (value) return value;
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

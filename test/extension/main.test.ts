@@ -51,7 +51,7 @@ export function mainSuite(): void {
     });
 
     // Ensure the extension activated by itself for the folder and opened its database.
-    it('activates on startup and opens <folder>/.vscode/codeidx.db', async () => {
+    it('activates on startup and opens <folder>/.vscode/codeidx.db', () => {
       assert.deepEqual(x.folders(), [folderUri(first).toString()]);
       assert.ok(existsSync(dbFile), 'the database file exists');
       if (process.platform !== 'win32') assert.equal(statSync(dbFile).mode & 0o777, 0o600);
@@ -84,7 +84,7 @@ export function mainSuite(): void {
       assert.equal(status.pending.length, 0);
       const doc = vscode.window.activeTextEditor?.document;
       assert.equal(doc?.uri.scheme, 'codeidx-report', 'the report is a read-only virtual document');
-      assert.match(doc!.getText(), new RegExp(`Current version: \\*\\*${LATEST}\\*\\*`));
+      assert.match(doc.getText(), new RegExp(`Current version: \\*\\*${LATEST}\\*\\*`));
       const item = await until(
         () => x.statusItem().kind === 'healthy' && x.statusItem(),
         'healthy',
@@ -121,7 +121,7 @@ export function mainSuite(): void {
       const imported = await cli(['import', '-', '--workspace', first], records(5000));
       assert.equal(imported.code, 0, imported.stderr);
       backup = await run<BackupResult>('codeidx.backup', folder);
-      assert.ok(backup && existsSync(backup.path), 'the backup file exists');
+      assert.ok(existsSync(backup.path), 'the backup file exists');
       assert.equal(backup.verified, true);
       assert.equal(backup.encrypted, false);
       // Keep a copy for the restore test: later runs rotate old backups away (keep: 5).
@@ -180,7 +180,7 @@ export function mainSuite(): void {
       assert.equal(result, undefined);
       const search = await cli(['search', 'http request', '--workspace', first, '--json']);
       assert.equal(search.code, 0, search.stderr);
-      assert.ok(JSON.parse(search.stdout).length > 0, 'the index still answers');
+      assert.ok((JSON.parse(search.stdout) as unknown[]).length > 0, 'the index still answers');
     });
 
     // Ensure declining the confirmation leaves the database alone.
@@ -338,7 +338,7 @@ export function mainSuite(): void {
           'the newer database to be reported',
         );
         assert.equal(state.error?.code, 'DATABASE_NEWER');
-        assert.match(state.error!.hint ?? '', /Update codeidx \(the extension/);
+        assert.match(state.error.hint ?? '', /Update codeidx \(the extension/);
         const check = new Database(file, { readonly: true });
         assert.equal(
           check.pragma('user_version', { simple: true }),
@@ -384,10 +384,10 @@ export function mainSuite(): void {
         );
         assert.equal(state.error?.code, 'NATIVE_MODULE');
         assert.match(
-          state.error!.message,
+          state.error.message,
           /binary for .* is missing: expected .*better_sqlite3\.node/,
         );
-        assert.match(state.error!.hint ?? '', /\.vsix built for/);
+        assert.match(state.error.hint ?? '', /\.vsix built for/);
         const item = x.statusItem();
         assert.match(item.text, /broken/);
         assert.equal(item.background, 'statusBarItem.errorBackground');

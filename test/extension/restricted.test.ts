@@ -22,7 +22,7 @@ export function restrictedSuite(): void {
     });
 
     // Ensure nothing is opened or created in an untrusted folder, and the item says why.
-    it('opens nothing and shows the restricted status item', async () => {
+    it('opens nothing and shows the restricted status item', () => {
       assert.equal(vscode.workspace.isTrusted, false);
       assert.equal(x.trusted(), false);
       assert.deepEqual(x.folders(), []);

@@ -62,8 +62,8 @@ describe('DatabaseService', () => {
     assert.deepEqual(readFileSync(dbFile()), garbage, 'without recover the file is left alone');
     const s = await open({ recover: true });
     assert.equal(s.notice?.reason, 'corrupt');
-    assert.match(s.notice!.message, /moved to .*codeidx\.db\.corrupt-/);
-    assert.deepEqual(readFileSync(s.notice!.movedTo), garbage);
+    assert.match(s.notice.message, /moved to .*codeidx\.db\.corrupt-/);
+    assert.deepEqual(readFileSync(s.notice.movedTo), garbage);
     assert.equal(s.health().status, 'healthy');
   });
 
@@ -103,7 +103,7 @@ describe('DatabaseService', () => {
     assert.deepEqual(readFileSync(foreign), before, 'recover is off by default');
     const s = await open({ dbPath: foreign, recover: true });
     assert.equal(s.notice?.reason, 'foreign');
-    const kept = new Database(s.notice!.movedTo, { readonly: true });
+    const kept = new Database(s.notice.movedTo, { readonly: true });
     assert.equal(kept.prepare('SELECT name FROM customers').pluck().get(), 'Ada');
     kept.close();
   });
@@ -146,7 +146,7 @@ describe('DatabaseService', () => {
     services.length = 0;
     const n = await open();
     assert.equal(n.migrationError?.code, 'DATABASE_NEWER');
-    assert.match(n.migrationError!.hint!, /Update codeidx/);
+    assert.match(n.migrationError.hint ?? '', /Update codeidx/);
     assert.equal(n.connection.pragma('user_version', { simple: true }), 7);
     assert.equal(n.health().status, 'unhealthy');
     await rejectsWith(n.rollback({ to: 1 }), 'DATABASE_NEWER');
@@ -214,7 +214,9 @@ describe('DatabaseService', () => {
     assert.ok(error, 'the import reports the full disk');
     assert.match(
       JSON.stringify(
-        error instanceof Error ? { m: error.message, c: (error as CodeidxError).code } : error,
+        error instanceof Error
+          ? { m: error.message, c: (error as { code?: unknown }).code }
+          : error,
       ),
       /DISK_FULL|full/i,
     );

@@ -90,7 +90,7 @@ function isFolder(path: string): boolean {
 
 /** What a cancel left: the batches already committed stay, and the next run continues from them. */
 function cancelled(io: Io, error: CodeidxError): void {
-  const committed = error.details?.committedFiles;
+  const committed = error.details.committedFiles;
   const kept =
     typeof committed === 'number'
       ? `${committed.toLocaleString('en-US')} file(s) written before the cancel stay in the index`

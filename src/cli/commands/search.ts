@@ -22,7 +22,7 @@ export const search: Command = {
   positionals: 1,
   async run(v, [text], io) {
     const limit = v.limit as number | undefined;
-    return withService(serviceOptions(v, { readOnly: true }), io, async (s) => {
+    return withService(serviceOptions(v, { readOnly: true }), io, (s) => {
       const results = s.search(text!, limit !== undefined ? { limit } : {});
       print(io, results, format.searchResults(results), v.json);
       return 0;

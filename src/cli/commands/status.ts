@@ -11,7 +11,7 @@ export const status: Command = {
   usage: `codeidx status ${TARGET_USAGE} [--json]`,
   options: { ...TARGET, ...JSON_FLAG },
   async run(v, _p, io) {
-    return withService(serviceOptions(v, { readOnly: true }), io, async (s) => {
+    return withService(serviceOptions(v, { readOnly: true }), io, (s) => {
       const result = s.status();
       print(io, { path: s.path, ...result }, format.status(s.path, result), v.json);
       return 0;

@@ -23,7 +23,7 @@ export const symbols: Command = {
   async run(v, [text], io) {
     const limit = v.limit as number | undefined;
     // Read-only, like search: no database is created, migrated or changed.
-    return withService(serviceOptions(v, { readOnly: true }), io, async (s) => {
+    return withService(serviceOptions(v, { readOnly: true }), io, (s) => {
       const matches = s.searchSymbols(text!, limit !== undefined ? { limit } : {});
       print(io, matches, format.symbolMatches(matches), v.json);
       return 0;

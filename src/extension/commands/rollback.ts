@@ -68,7 +68,7 @@ export const rollback: CommandHandler = async (host, o) => {
     target = pick.version;
   }
   const to = target;
-  const plan = await guarded(db, 'Rollback', async () => {
+  const plan = await guarded(db, 'Rollback', () => {
     const p = planTarget(status, to);
     if (p.direction !== 'down') {
       throw new CodeidxError(

@@ -34,7 +34,8 @@ export type CommandHandler = (host: CommandHost, o: CommandOptions) => unknown;
 /** The options from a command's argument: a Uri (explorer context, status item) is the folder. */
 export function commandOptions(arg: unknown): CommandOptions {
   if (arg instanceof vscode.Uri) return { folder: arg };
-  return arg && typeof arg === 'object' ? (arg as CommandOptions) : {};
+  // Any other object is taken as the options (tests and other extensions pass them so).
+  return arg && typeof arg === 'object' ? arg : {};
 }
 
 const NEED_FOLDER =
@@ -96,7 +97,7 @@ export async function confirm(
 export async function guarded<T>(
   db: FolderDatabase,
   what: string,
-  fn: () => Promise<T>,
+  fn: () => T | Promise<T>,
 ): Promise<T | undefined> {
   try {
     const result = await fn();

@@ -23,10 +23,10 @@ export interface Notice {
  * the core's structured fix first. `folder` is passed to the commands that work on a folder;
  * `open` says whether the database is open (a restore needs it).
  */
-export function failureNotice<F>(
+export function failureNotice(
   name: string,
   error: Pick<CodeidxError, 'code' | 'message' | 'hint' | 'fix'>,
-  folder: F,
+  folder: unknown,
   open: boolean,
 ): Notice {
   const text = `CodeIdx (${name}): ${error.message}${error.hint ? ` ${error.hint}` : ''}`;
@@ -54,7 +54,7 @@ export function failureNotice<F>(
  * The notification after Check Health: all passed, or the failing checks' messages with one
  * button per distinct fix that has a VS Code command (an error when unhealthy, else a warning).
  */
-export function healthNotice<F>(name: string, report: HealthReport, folder: F): Notice {
+export function healthNotice(name: string, report: HealthReport, folder: unknown): Notice {
   const summary = `CodeIdx (${name}): ${report.status}.`;
   const fixes = report.checks.filter((c) => c.status !== 'healthy' && c.fix?.command);
   if (fixes.length === 0) {
@@ -65,10 +65,9 @@ export function healthNotice<F>(name: string, report: HealthReport, folder: F): 
     };
   }
   const actions: NoticeAction[] = [];
-  for (const c of fixes) {
-    const fix = c.fix!;
-    if (!actions.some((a) => a.title === fix.title))
-      actions.push({ title: fix.title, command: fix.command!, args: [{ folder }] });
+  for (const { fix } of fixes) {
+    if (!fix?.command || actions.some((a) => a.title === fix.title)) continue;
+    actions.push({ title: fix.title, command: fix.command, args: [{ folder }] });
   }
   return {
     severity: report.status === 'unhealthy' ? 'error' : 'warning',

@@ -9,7 +9,7 @@ import { formatBytes } from '../../storage/text.ts';
 export { formatBytes };
 
 /** A table cell: a `|` in data would end the cell. */
-const cell = (s: unknown): string => String(s ?? '').replace(/\|/g, '\\|');
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
 const ms = (n: number): string => `${Math.round(n)} ms`;
 
 /** The "Show Migration Status" document: applied, pending and the problems the core found. */

@@ -222,7 +222,7 @@ function clampLimit(limit: number | undefined): number {
 }
 
 /** The length SQLite's length() gives: code points, not UTF-16 units. */
-const codePoints = (text: string): number => [...text].length;
+const codePoints = (text: string): number => Array.from(text).length;
 
 /**
  * A definition's rows of `symbol_terms`, computed in JS exactly as migration 004's
@@ -233,7 +233,11 @@ export function symbolTerms(name: string, exported: boolean): [string, string, n
   const rank = codePoints(name) * 2 + (exported ? 0 : 1);
   const out: [string, string, number][] = [];
   if (words.length > 1) {
-    out.push(['h', asciiLower(words.map((w) => [...w][0]!).join('')), rank]);
+    out.push([
+      'h',
+      asciiLower(words.map((w) => String.fromCodePoint(w.codePointAt(0)!)).join('')),
+      rank,
+    ]);
   }
   const lowerName = asciiLower(name);
   const parts = new Set<string>();

@@ -15,6 +15,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { plainLogFields } from './logFields.ts';
 import type {
   ArgsOf,
   LogLevel,
@@ -40,20 +41,10 @@ function post(message: WorkerMessage): void {
   port!.postMessage(message);
 }
 
-/** Structured clone refuses functions and some objects; log fields go as JSON-safe data. */
-function plain(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (!fields) return undefined;
-  try {
-    return JSON.parse(JSON.stringify(fields)) as Record<string, unknown>;
-  } catch {
-    return { fields: String(fields) };
-  }
-}
-
 const logAt =
   (level: LogLevel) =>
   (message: string, fields?: Record<string, unknown>): void =>
-    post({ type: 'log', level, message, fields: plain(fields) });
+    post({ type: 'log', level, message, fields: plainLogFields(fields) });
 
 const logger: Logger = {
   trace: logAt('trace'),
@@ -66,8 +57,10 @@ const logger: Logger = {
 function platformTarget(): string {
   let libc = '';
   if (process.platform === 'linux') {
-    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })
-      ?.header;
+    // An embedder may leave process.report out, whatever the types say.
+    const report = (process.report as NodeJS.ProcessReport | undefined)?.getReport() as
+      { header?: { glibcVersionRuntime?: string } } | undefined;
+    const header = report?.header;
     if (header && !header.glibcVersionRuntime) libc = 'musl';
   }
   return `${process.platform === 'linux' ? `linux${libc}` : process.platform}-${process.arch}`;

@@ -232,7 +232,7 @@ describe('backups', () => {
         assert.deepEqual(readdirSync(mount), [], 'no partial backup or temp file is left');
         assert.equal(notesIn(dbPath()).length, before);
       } finally {
-        unmount(mount!);
+        unmount(mount);
       }
     });
 
@@ -519,7 +519,7 @@ describe('backups', () => {
         ],
         'no temp file is left',
       );
-      assert.deepEqual(notesIn(result.previous!), ['a', 'b'], 'the replaced database is whole');
+      assert.deepEqual(notesIn(result.previous), ['a', 'b'], 'the replaced database is whole');
     });
 
     it('leaves the database and its companions byte for byte as they were when the backup is bad', () => {

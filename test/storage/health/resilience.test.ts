@@ -151,6 +151,7 @@ describe('retry and circuit breaker', () => {
 
     it('retries a CodeidxError marked transient and passes async results through', async () => {
       let attempts = 0;
+      // eslint-disable-next-line @typescript-eslint/require-await -- the async function is what is tested
       const value = await createResilience({ initialDelayMs: 1 }).execute(async () => {
         attempts++;
         if (attempts < 3) throw new CodeidxError('BUSY', 'busy', { transient: true });

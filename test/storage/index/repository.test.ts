@@ -145,7 +145,9 @@ describe('repository: every query uses an index', () => {
       const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5, id: 1 };
       const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const count = (sql.match(/\?/g) ?? []).length;
-      const rows = (sql.includes('@') ? stmt.all(params) : stmt.all(...Array(count).fill(1))) as {
+      const rows = (
+        sql.includes('@') ? stmt.all(params) : stmt.all(...Array<number>(count).fill(1))
+      ) as {
         detail: string;
       }[];
       const plan = rows.map((r) => r.detail).join(' | ');

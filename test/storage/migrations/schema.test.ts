@@ -19,7 +19,12 @@ describe('the schema the migrations create', () => {
       `INSERT INTO files (id, path, filename, extension, size, last_modified, hash, language, indexed_at)
        VALUES (1, 'src/a.ts', 'a.ts', '.ts', 1, 0, ?, 'typescript', 0)`,
     ).run(HASH);
-    const def = (line: unknown, column: unknown, exported: unknown, type = 'function'): string =>
+    const def = (
+      line: number | string,
+      column: number,
+      exported: number,
+      type = 'function',
+    ): string =>
       `INSERT INTO definitions (file_id, name, type, line, "column", exported)
        VALUES (1, 'x', '${type}', ${line}, ${column}, ${exported})`;
     const refused: [string, RegExp][] = [
