@@ -170,9 +170,9 @@ describe('lint: typed rules (eslint.config.mjs)', () => {
   // Ensure an array in a template literal (joined with bare commas) is reported; numbers pass.
   it('reports an array printed in a template literal, not a number', async () => {
     const code = (v: string): string => `export const f = (x: ${v}): string => \`v=\${x}\`;\n`;
-    assert.deepEqual(await rules('test/text.test.ts', code('string[]')), [
+    assert.deepEqual(await rules('test/storage/text.test.ts', code('string[]')), [
       '@typescript-eslint/restrict-template-expressions',
     ]);
-    assert.deepEqual(await rules('test/text.test.ts', code('number')), []);
+    assert.deepEqual(await rules('test/storage/text.test.ts', code('number')), []);
   });
 });
