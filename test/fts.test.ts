@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../src/storage/database/connection.ts';
 import { importJsonLines } from '../src/storage/index/importer.ts';
+import { validateRecord } from '../src/storage/index/records.ts';
 import { FileWriter, Repository } from '../src/storage/index/repository.ts';
 import { fileRecord, jsonLines, tempDatabases } from './helpers.ts';
 
@@ -96,6 +97,55 @@ describe('full-text index document', () => {
     );
     assert.deepEqual(schema(db), before);
     assert.deepEqual(indexed(db), expected(db));
+  });
+
+  // Ensure the indexer's bulk path (Repository.writeFiles) shares the importer's step: triggers
+  // back with their exact SQL, the index exact at the commit, replaced files re-indexed.
+  it('writeFiles leaves sqlite_schema as it was and the index exact, on new and replaced files', async () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    const before = schema(db);
+    const valid = (path: string, names: string[]) => validateRecord(fileRecord(path, names));
+    assert.deepEqual(
+      await repo.writeFiles([valid('src/a.ts', ['alpha']), valid('src/b.ts', ['beta'])]),
+      {
+        written: 2,
+        unchanged: 0,
+      },
+    );
+    assert.deepEqual(
+      await repo.writeFiles([valid('src/a.ts', ['alpha']), valid('src/b.ts', ['gamma'])]),
+      { written: 1, unchanged: 1 },
+    );
+    assert.deepEqual(schema(db), before);
+    assert.deepEqual(indexed(db), expected(db));
+    assert.deepEqual(
+      repo.search('gamma').map((r) => r.path),
+      ['src/b.ts'],
+    );
+    assert.deepEqual(repo.search('beta'), [], 'the replaced row left the index');
+    assert.deepEqual(await repo.writeFiles([valid('src/a.ts', ['alpha'])], { force: true }), {
+      written: 1,
+      unchanged: 0,
+    });
+    assert.deepEqual(indexed(db), expected(db));
+  });
+
+  // Ensure a refused batch rolls back whole, the dropped triggers with it.
+  it('writeFiles that fails rolls back the batch and keeps the triggers', async () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    db.exec('CREATE UNIQUE INDEX test_unique_name ON definitions (name)');
+    const before = schema(db);
+    const records = [fileRecord('src/a.ts', ['same']), fileRecord('src/b.ts', ['same'])];
+    await assert.rejects(repo.writeFiles(records.map((r) => validateRecord(r))));
+    assert.deepEqual(schema(db), before);
+    assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 0);
+    db.prepare(
+      "INSERT INTO files (path, filename, extension, size, last_modified, hash, language, indexed_at) VALUES ('src/zetaFile.ts', 'zetaFile.ts', '.ts', 1, 0, ?, 'typescript', 0)",
+    ).run('0'.repeat(64));
+    assert.deepEqual(indexed(db), expected(db), 'plain SQL still reaches the index');
+    assert.equal(repo.search('zeta').length, 1);
   });
 
   it('upserts through the sync triggers and imports through the view write the same index', async () => {
