@@ -152,6 +152,9 @@ describe('DatabaseClient read pool', () => {
     release(); // the blocked statement returns, and the thread ends before it can commit
     const err = await rejectsWith(rebuild, 'WORKER_EXITED');
     assert.match(err.message, /rebuildFts/);
+    // The log is offered as a structured fix (each adapter renders it), not named in the hint.
+    assert.equal(err.fix?.command, 'codeidx.showLog');
+    assert.doesNotMatch(err.hint ?? '', /CodeIdx:/);
     await exited;
     assert.equal((await status).currentVersion, (await status).latestVersion);
     assert.equal((await client.search({ text: 'shared' })).length, 10);
