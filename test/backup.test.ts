@@ -383,6 +383,7 @@ describe('backups', () => {
       const none = thrown(() => verifyBackup(path));
       assert.equal(none.code, 'BACKUP_INVALID');
       assert.match(none.hint!, /set CODEIDX_BACKUP_KEY/i);
+      assert.equal(none.fix?.command, 'codeidx.setBackupKey', 'the button that sets it');
     });
 
     it('accepts the same passphrase in another Unicode normal form', () => {

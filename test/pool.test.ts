@@ -140,6 +140,19 @@ describe('DatabaseClient read pool', () => {
     assert.equal((await client.findDefinitions({ name: 'parseHttpRequest3' })).length, 1);
   });
 
+  // Ensure a reader refusing an unmigrated database offers the migration as a structured fix
+  // (each adapter renders it) instead of naming a CLI command in its hint.
+  it('a read on an unmigrated database names the migrate fix', async () => {
+    await seed(1);
+    const service = await DatabaseService.open({ dbPath });
+    await service.rollback({ to: 1 });
+    service.close();
+    const client = await open({ readers: 1 });
+    const err = await rejectsWith(client.search({ text: 'shared' }), 'INVALID_ARGUMENT');
+    assert.equal(err.fix?.command, 'codeidx.migrate');
+    assert.doesNotMatch(err.hint ?? '', /codeidx migrate/);
+  });
+
   // Ensure a writer that dies while writing fails that write clearly, and the next requests run
   // on a new writer.
   it('fails the write a killed writer was running with WORKER_EXITED and carries on', async () => {
