@@ -34,6 +34,17 @@ export const BACKUP: Fix = {
   command: 'codeidx.backup',
   title: 'Back up now',
 };
+export const CHECK_HEALTH: Fix = {
+  cli: 'codeidx health',
+  command: 'codeidx.checkHealth',
+  title: 'Check Health',
+};
+/** The log: VS Code's output channel; the CLI writes it to stderr when CODEIDX_LOG is set. */
+export const SHOW_LOG: Fix = {
+  cli: 'CODEIDX_LOG=debug codeidx …',
+  command: 'codeidx.showLog',
+  title: 'Show Log',
+};
 export const SET_BACKUP_KEY: Fix = {
   cli: 'export CODEIDX_BACKUP_KEY=…',
   command: 'codeidx.setBackupKey',

@@ -211,7 +211,6 @@ export class DatabaseService {
   }
 
   /** Replaces the database with a verified backup; the replaced file is kept beside it. */
-  // eslint-disable-next-line @typescript-eslint/require-await -- async like the other long operations, so a failure is a rejection
   async restore(file: string, o: { onProgress?: ProgressListener } = {}): Promise<RestoreResult> {
     return restore(this.state, file, o);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { failureNotice, healthNotice } from '../../src/extension/logic/notices.ts';
 import { CodeidxError } from '../../src/storage/errors.ts';
+import { SHOW_LOG } from '../../src/storage/fixes.ts';
 import type { HealthReport } from '../../src/storage/types.ts';
 
 const FOLDER = 'file:///w/app';
@@ -38,6 +39,19 @@ describe('extension logic: failure notices', () => {
     const notice = failureNotice('app', error, FOLDER, false);
     assert.deepEqual(titles(notice), ['Show Log', 'Open Health Report']);
     assert.equal(notice.text, 'CodeIdx (app): Broken.');
+  });
+
+  // Ensure a core fix that is one of the usual buttons (the log, for a stopped worker) is shown
+  // once, first.
+  it('shows a Show Log fix once, first', () => {
+    const error = new CodeidxError('WORKER_EXITED', 'The worker stopped.', { fix: SHOW_LOG });
+    const notice = failureNotice('app', error, FOLDER, true);
+    assert.deepEqual(titles(notice), ['Show Log', 'Restore Backup', 'Open Health Report']);
+    assert.deepEqual(notice.actions[0], {
+      title: 'Show Log',
+      command: 'codeidx.showLog',
+      args: [],
+    });
   });
 
   // Ensure the codes with their own way out get their own buttons.

@@ -45,9 +45,16 @@ export function failureNotice(
   const actions: NoticeAction[] = [showLog];
   if (open) actions.push({ title: 'Restore Backup', command: 'codeidx.restore', args: on });
   actions.push({ title: 'Open Health Report', command: 'codeidx.checkHealth', args: on });
-  if (error.fix?.command)
-    actions.unshift({ title: error.fix.title, command: error.fix.command, args: on });
-  return { severity: 'error', text, actions };
+  const fix = error.fix;
+  if (!fix?.command) return { severity: 'error', text, actions };
+  // A fix that is one of the usual buttons (Show Log) moves first instead of showing twice.
+  const others = actions.filter((a) => a.command !== fix.command);
+  const args = fix.command === showLog.command ? showLog.args : on;
+  return {
+    severity: 'error',
+    text,
+    actions: [{ title: fix.title, command: fix.command, args }, ...others],
+  };
 }
 
 /**

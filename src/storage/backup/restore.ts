@@ -10,41 +10,41 @@
  * 3. the temp file is renamed over `<db>` (one atomic rename);
  * 4. the intent file is removed.
  *
+ * Steps 1 to 4 run under the database's write lock, taken as every writer takes it (busy timeout,
+ * then retries with backoff): a restore started while an import, a migration or the editor's
+ * worker writes waits for it, and nothing is half-written into the file being replaced.
+ *
  * `<db>` always holds the old database or the restored one. A process killed after the intent is
  * written leaves work the next open finishes (`finishInterruptedRestore`); killed before, it
  * leaves only temp files, which the next open removes.
+ *
+ * A connection another process still holds keeps the replaced file (now `<db>.replaced-<time>`)
+ * open: it goes on reading and writing that file, never the restored one, until it reopens. When
+ * it closes, SQLite sees the file was moved and skips its checkpoint and the removal of `<db>-wal`,
+ * so the restored database's files are never touched by it.
  */
-import {
-  closeSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import {
-  createPrivateFile,
   copyPrivate,
   probeHeader,
   removeQuietly,
-  syncDir,
   syncFile,
   tempName,
   testPause,
-  writeAll,
 } from '../database/files.ts';
+import { openConnection, type Connection } from '../database/connection.ts';
+import { beginWrite, type WriteLockOptions } from '../database/lock.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { COMPANION_SUFFIXES, fileStamp } from '../database/quarantine.ts';
 import type { ProgressListener, RestoreResult } from '../types.ts';
 import { pruneReplaced } from './catalogue.ts';
 import { removeLeftoverTemps } from './leftovers.ts';
-import { BACKUP_TEMP_PREFIX, DEFAULT_KEEP, restoreIntentPath, restoreTempPrefix } from './names.ts';
+import { BACKUP_TEMP_PREFIX, DEFAULT_KEEP, restoreTempPrefix } from './names.ts';
 import { assertReadable, checkDatabaseFile, decryptToTemp, requireKey } from './verify.ts';
+import { finishInterruptedRestore, swapLocked } from './swap.ts';
+
+export { finishInterruptedRestore } from './swap.ts';
 
 export interface RestoreOptions {
   /** The database to replace. Every connection to it must be closed. */
@@ -59,18 +59,17 @@ export interface RestoreOptions {
   onProgress?: ProgressListener;
   /** The time in the `.replaced-<time>` name (default now). */
   now?: Date;
-}
-
-/** What the intent file holds: names in the database's folder, never paths. */
-interface Intent {
-  temp: string;
-  replaced: string | null;
-  from: string;
+  /** How long each attempt at the write lock waits, in milliseconds (default 5000). */
+  busyTimeoutMs?: number;
+  /** Attempts and backoff of the wait for the write lock (defaults: `writeTransaction`'s). */
+  lock?: Omit<WriteLockOptions, 'logger'>;
 }
 
 /**
- * Replaces the database at `dbPath` with a backup. **The caller has closed every connection to
- * `dbPath` first** (and checkpointed it, if it wants the WAL folded into the replaced file).
+ * Replaces the database at `dbPath` with a backup. **The caller has closed its own connections
+ * to `dbPath` first** (and checkpointed it, if it wants the WAL folded into the replaced file);
+ * another process's writer is waited for (the write lock), and fails it with BUSY when it holds
+ * the lock past every attempt, the database unchanged.
  *
  * The backup is verified as `verifyBackup` does before anything of the database is touched; a
  * failure then leaves it byte for byte as it was. The replaced database and its companions are
@@ -78,7 +77,7 @@ interface Intent {
  * at any instant leaves `dbPath` holding the old database or the restored one (see the module
  * comment); the next open finishes the swap.
  */
-export function restoreBackup(options: RestoreOptions): RestoreResult {
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const logger = options.logger ?? silentLogger;
   const onProgress = options.onProgress;
   const dbPath = resolve(options.dbPath);
@@ -127,32 +126,24 @@ export function restoreBackup(options: RestoreOptions): RestoreResult {
   }
   testPause('restore:prepared');
 
-  const hadMain = existsSync(dbPath);
-  const present = ['', ...COMPANION_SUFFIXES].some((s) => existsSync(dbPath + s));
-  const replaced = present ? freeReplacedName(dbPath, options.now ?? new Date()) : undefined;
-  const intent: Intent = {
-    temp: basename(temp),
-    replaced: replaced === undefined ? null : basename(replaced),
-    from: file,
-  };
+  let lock: Connection | undefined;
+  let swapped: { hadMain: boolean; replaced: string | undefined };
   try {
-    writeIntent(dbPath, intent);
+    onProgress?.({ phase: 'restore', message: 'Waiting for other writers…', increment: 0 });
+    lock = await lockCurrent(dbPath, options, logger);
   } catch (err) {
     removeQuietly(temp);
-    throw toCodeidxError(err, 'Cannot start the swap; the current database was not changed');
+    throw err;
   }
-  testPause('restore:intent');
   try {
-    swap(dbPath, intent);
-  } catch (err) {
-    undoSwap(dbPath, intent, logger);
-    throw toCodeidxError(
-      err,
-      'Cannot move the restored database into place; the current one was put back',
-    );
+    swapped = swapLocked(dbPath, temp, file, options.now ?? new Date(), logger);
+  } finally {
+    // After the swap the lock's file is the replaced one: SQLite sees it moved and closes it
+    // without a checkpoint and without removing `<db>-wal`, which may now be the restored one's.
+    lock?.close();
   }
   onProgress?.({ phase: 'restore', message: 'Restored.', increment: 50 });
-  const previous = hadMain ? replaced : undefined;
+  const previous = swapped.hadMain ? swapped.replaced : undefined;
   logger.info(`Restored ${dbPath} from ${file}`, { schemaVersion, previous });
   pruneReplaced(dbPath, keep, logger);
   return previous === undefined
@@ -161,138 +152,46 @@ export function restoreBackup(options: RestoreOptions): RestoreResult {
 }
 
 /**
- * Settles a restore a killed process left between its renames: when its intent file is there,
- * the swap is finished (the restored file was verified and flushed before the intent was
- * written) and a warning is logged. Returns the restored database's source, or undefined when
- * there was nothing to finish. Called by every open, before the database is used.
+ * Takes the write lock of the database about to be replaced, the way every writer does
+ * (`beginWrite`: busy timeout, then retries with backoff), and returns the connection that holds
+ * it. Nothing to lock where there is no file yet, or where SQLite cannot read it (a damaged
+ * database is what a restore is for): then the swap goes ahead without it, and says so.
  */
-export function finishInterruptedRestore(dbPath: string, logger: Logger): string | undefined {
-  const path = restoreIntentPath(dbPath);
-  let text: string;
+async function lockCurrent(
+  dbPath: string,
+  options: RestoreOptions,
+  logger: Logger,
+): Promise<Connection | undefined> {
+  if (!existsSync(dbPath)) return undefined;
+  let db: Connection;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw toCodeidxError(err, `Cannot read ${path}`);
-  }
-  const intent = parseIntent(text, dbPath);
-  if (!intent) {
-    logger.warn(`Removed an unreadable restore intent file: ${path}`);
-    rmSync(path, { force: true });
-    return undefined;
-  }
-  try {
-    swap(dbPath, intent);
-  } catch (err) {
-    throw toCodeidxError(err, `Cannot finish the interrupted restore of ${dbPath}`);
-  }
-  const replaced =
-    intent.replaced === null
-      ? ''
-      : `; the database it replaced is ${join(dirname(dbPath), intent.replaced)}`;
-  logger.warn(`An interrupted restore of ${dbPath} from ${intent.from} was finished${replaced}.`);
-  return intent.from;
-}
-
-/** Steps 1 to 4; each is skipped when already done, so a finished step is never repeated. */
-function swap(dbPath: string, intent: Intent): void {
-  const dir = dirname(dbPath);
-  const temp = join(dir, intent.temp);
-  if (existsSync(temp)) {
-    if (intent.replaced !== null) {
-      const replaced = join(dir, intent.replaced);
-      if (existsSync(dbPath) && !existsSync(replaced)) keepSecondName(dbPath, replaced);
-      testPause('restore:linked');
-      for (const suffix of COMPANION_SUFFIXES) {
-        if (existsSync(dbPath + suffix)) {
-          renameSync(dbPath + suffix, replaced + suffix);
-          testPause(`restore:moved${suffix}`);
-        }
-      }
-    }
-    renameSync(temp, dbPath);
-    testPause('restore:swapped');
-  }
-  syncDir(dir);
-  rmSync(restoreIntentPath(dbPath), { force: true });
-  syncDir(dir);
-}
-
-/** Puts the old files back after a failed swap (the restored file did not take `dbPath`). */
-function undoSwap(dbPath: string, intent: Intent, logger: Logger): void {
-  const dir = dirname(dbPath);
-  try {
-    if (intent.replaced !== null) {
-      const replaced = join(dir, intent.replaced);
-      for (const suffix of COMPANION_SUFFIXES) {
-        if (existsSync(replaced + suffix)) renameSync(replaced + suffix, dbPath + suffix);
-      }
-      // `dbPath` still holds the old file; the second name goes.
-      if (existsSync(dbPath)) rmSync(replaced, { force: true });
-    }
-    removeQuietly(join(dir, intent.temp));
-    rmSync(restoreIntentPath(dbPath), { force: true });
-  } catch (err) {
-    logger.error(`Could not undo the restore of ${dbPath}; the next open finishes it`, {
-      error: String(err),
+    db = openConnection(dbPath, {
+      create: false,
+      journalMode: 'keep',
+      busyTimeoutMs: options.busyTimeoutMs,
     });
-  }
-}
-
-/** A second name for the file: a hard link, or a flushed copy where links are not possible. */
-function keepSecondName(from: string, to: string): void {
-  try {
-    linkSync(from, to);
-  } catch {
-    copyFileSync(from, to, constants.COPYFILE_EXCL);
-    syncFile(to);
-  }
-}
-
-/** `<db>.replaced-<time>`, with `-2`, `-3`… when that name (or a companion of it) is taken. */
-function freeReplacedName(dbPath: string, now: Date): string {
-  const base = `${dbPath}.replaced-${fileStamp(now)}`;
-  let target = base;
-  for (let n = 2; ['', ...COMPANION_SUFFIXES].some((s) => existsSync(target + s)); n++) {
-    target = `${base}-${n}`;
-  }
-  return target;
-}
-
-/** Writes the intent file atomically (temp file, flush, rename, flush the folder). */
-function writeIntent(dbPath: string, intent: Intent): void {
-  const dir = dirname(dbPath);
-  const temp = tempName(dir, restoreTempPrefix(dbPath), 'intent');
-  const fd = createPrivateFile(temp);
-  try {
-    writeAll(fd, Buffer.from(JSON.stringify(intent)));
-  } finally {
-    closeSync(fd);
-  }
-  syncFile(temp);
-  renameSync(temp, restoreIntentPath(dbPath));
-  syncDir(dir);
-}
-
-/**
- * The intent, when it is well formed and names only files restore itself would name (a file
- * planted in a cloned repository cannot make this rename anything else over the database).
- */
-function parseIntent(text: string, dbPath: string): Intent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
+  } catch (err) {
+    logger.warn(`Restoring over ${dbPath} without its write lock: ${(err as Error).message}`);
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { temp, replaced, from } = value as Record<string, unknown>;
-  const base = basename(dbPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const tempPattern = new RegExp(`^\\.${base}\\.restore-\\d+-[0-9a-f]{12}\\.(copy|opened)\\.tmp$`);
-  const replacedPattern = new RegExp(`^${base}\\.replaced-[0-9T-]+Z(-\\d+)?$`);
-  if (typeof temp !== 'string' || !tempPattern.test(temp)) return undefined;
-  if (replaced !== null && (typeof replaced !== 'string' || !replacedPattern.test(replaced))) {
-    return undefined;
+  try {
+    await beginWrite(db, { ...options.lock, logger });
+    return db;
+  } catch (err) {
+    db.close();
+    const error = toCodeidxError(err);
+    if (error.code !== 'BUSY') {
+      logger.warn(`Restoring over ${dbPath} without its write lock: ${error.message}`);
+      return undefined;
+    }
+    throw new CodeidxError(
+      'BUSY',
+      `Another connection kept writing ${dbPath} while the restore waited for it; the current database was not changed.`,
+      {
+        hint: 'Try again once the other codeidx command (or VS Code window) has finished writing.',
+        transient: true,
+        cause: err,
+      },
+    );
   }
-  return { temp, replaced, from: typeof from === 'string' ? from : 'a backup' };
 }

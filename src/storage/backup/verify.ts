@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { APPLICATION_ID } from '../database/connection.ts';
 import { decryptFile, isUsableKey } from './crypto.ts';
+import { SET_BACKUP_KEY } from '../fixes.ts';
 import { CodeidxError, toCodeidxError } from '../errors.ts';
 import { copyPrivate, createPrivateFile, probeHeader, tempName } from '../database/files.ts';
 import type { Logger } from '../log.ts';
@@ -138,6 +139,7 @@ export function requireKey(path: string, key: string | undefined): string {
   if (!isUsableKey(key)) {
     throw new CodeidxError('BACKUP_INVALID', `${path} is encrypted and no key was given.`, {
       hint: 'Set CODEIDX_BACKUP_KEY (CLI) or the backup key in VS Code to the passphrase it was made with.',
+      fix: SET_BACKUP_KEY,
       details: { reason: 'no-key' },
     });
   }

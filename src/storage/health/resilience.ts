@@ -9,6 +9,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { CodeidxError, toCodeidxError, type ErrorCode } from '../errors.ts';
+import { CHECK_HEALTH } from '../fixes.ts';
 import { silentLogger, type Logger } from '../log.ts';
 
 export interface ResilienceOptions {
@@ -165,7 +166,8 @@ export function createResilience(options: ResilienceOptions = {}): Resilience {
       'CIRCUIT_OPEN',
       `The last ${threshold} operations on the database failed${lastError ? ` (last: ${lastError.message})` : ''}.`,
       {
-        hint: `codeidx stopped trying after ${threshold} failures in a row; it will try again in ${formatSeconds(retryInMs)}. Check health (\`codeidx health\`, or "CodeIdx: Check Health" in VS Code) to see why.`,
+        hint: `codeidx stopped trying after ${threshold} failures in a row; it will try again in ${formatSeconds(retryInMs)}. Check health to see why.`,
+        fix: CHECK_HEALTH,
         cause,
         details: { retryInMs, threshold, lastCode: lastError?.code },
       },

@@ -1,13 +1,27 @@
-import { isUtf8 } from 'node:buffer';
+/**
+ * `importJsonLines`: indexer records, one JSON object a line, loaded in batched write
+ * transactions. Lines come from lines.ts, records and their errors from importRecord.ts, and
+ * each batch is written through the shared bulk step in batch.ts.
+ */
 import { throwIfCancelled, type Connection } from '../database/connection.ts';
-import { CodeidxError, sqliteCode, toCodeidxError } from '../errors.ts';
+import { toCodeidxError } from '../errors.ts';
 import { beginWrite, writeTransaction } from '../database/lock.ts';
-import { checkpointWal, indexFilesSql, mergeSearchIndex } from './fts.ts';
+import { checkpointWal, mergeSearchIndex } from './fts.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { validateRecord, type ValidRecord } from './records.ts';
-import { FileWriter } from './repository.ts';
-import { symbolTermsWriter } from './symbols.ts';
+import type { ValidRecord } from './records.ts';
+import { IndexedBatchWriter } from './batch.ts';
+import { isBlank, LineArena, MAX_BATCH_BYTES, MAX_LINE_BYTES, readLines } from './lines.ts';
+import {
+  isRecordError,
+  parseRecord,
+  sqliteCause,
+  stoppedAfterCommit,
+  strictError,
+  UNCHANGED,
+} from './importRecord.ts';
 import type { CancelFlag, ImportReport, ProgressListener } from '../types.ts';
+
+export { MAX_BATCH_BYTES, MAX_LINE_BYTES } from './lines.ts';
 
 export interface ImportOptions {
   /** Files per transaction (default 500). */
@@ -37,259 +51,10 @@ type Pending =
   | { line: number; error: string };
 
 /**
- * The bytes of one batch's lines, copied into one buffer that is reused from batch to batch. The
- * stream's chunks then die young (a scavenge frees them); held until the batch is written, they
- * would reach V8's old generation and their memory would pile up outside the heap until the next
- * full collection (tens of MB on a fast pipe).
- */
-class LineArena {
-  private buf = Buffer.allocUnsafe(MAX_BATCH_BYTES);
-  used = 0;
-
-  add(bytes: Buffer): { start: number; end: number } {
-    if (this.used + bytes.length > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes.length));
-      this.buf.copy(bigger, 0, 0, this.used);
-      this.buf = bigger;
-    }
-    const start = this.used;
-    this.used += bytes.copy(this.buf, start);
-    return { start, end: this.used };
-  }
-
-  text(start: number, end: number): string {
-    return this.buf.toString('utf8', start, end);
-  }
-
-  /** Empties it for the next batch; a buffer grown by one huge line is given back. */
-  reset(): void {
-    this.used = 0;
-    if (this.buf.length > 2 * MAX_BATCH_BYTES) this.buf = Buffer.allocUnsafe(MAX_BATCH_BYTES);
-  }
-}
-
-/** A batch is written when it holds this many bytes of input, even before `batchSize` lines. */
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
-
-/**
  * The errors an import report lists one by one; past that it only counts them (`errorCount`), so
  * an input of nothing but bad lines cannot fill the memory with messages.
  */
 export const MAX_REPORTED_ERRORS = 1000;
-
-/** The raw SQLite error under a CodeidxError that `writeTransaction` wrapped, or `err` itself. */
-function sqliteCause(err: unknown): unknown {
-  return err instanceof CodeidxError && err.cause !== undefined ? err.cause : err;
-}
-
-/** A refusal about one record (a constraint, a value too big), not about the database. */
-function isRecordError(err: unknown): boolean {
-  const code = sqliteCode(err) ?? '';
-  return (
-    code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH'
-  );
-}
-
-/**
- * The sync triggers keep the index right for single writes, but rewrite a file's index row once
- * per child row. A batch drops them inside its own transaction, writes each file's index row
- * once from the `search_documents` view, and re-creates them with their exact SQL before it
- * commits: no other connection ever sees them missing, since DDL is transactional.
- */
-function syncTriggers(db: Connection): { off: () => void; restore: () => void } {
-  let dropped: { name: string; sql: string }[] | undefined;
-  return {
-    /** Drops them, once, when the batch writes its first file (a batch of unchanged files never). */
-    off() {
-      if (dropped) return;
-      dropped = db
-        .prepare(
-          "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'search\\_sync\\_%' ESCAPE '\\'",
-        )
-        .all() as { name: string; sql: string }[];
-      for (const t of dropped) db.exec(`DROP TRIGGER "${t.name}"`);
-    },
-    restore() {
-      for (const t of dropped ?? []) db.exec(t.sql);
-    },
-  };
-}
-
-/**
- * The longest line import reads, in bytes, not counting the line break. A longer line is reported
- * by its number and skipped without being held in memory. The README's "Import format" says so.
- */
-export const MAX_LINE_BYTES = 16 * 1024 * 1024;
-
-/**
- * One input line: its text (from a byte stream, its bytes, already checked to be UTF-8: they are
- * decoded only when their batch is written, and until then stay outside V8's heap), or why it
- * cannot be read.
- */
-type Line = { number: number; text: string | Buffer } | { number: number; error: string };
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const MIB = 1024 * 1024;
-
-function tooLong(bytes: number, max: number): string {
-  const size = max >= MIB ? `${max / MIB} MiB` : `${max} bytes`;
-  return `is longer than the limit of ${size} (${bytes.toLocaleString('en-US')} bytes); skipped`;
-}
-
-/** Checks one line's bytes (without its line break). */
-function decodeLine(number: number, bytes: Buffer, max: number): Line {
-  if (number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    bytes = bytes.subarray(3); // a UTF-8 byte order mark
-  }
-  if (bytes.length > max) return { number, error: tooLong(bytes.length, max) };
-  if (!isUtf8(bytes)) {
-    return { number, error: 'is not valid UTF-8; skipped (save the input as UTF-8)' };
-  }
-  return { number, text: bytes };
-}
-
-/**
- * Splits a byte stream into lines (LF or CRLF) without decoding across them: each line is
- * checked for length and UTF-8 on its own, so one bad line is reported and the rest still load.
- * Memory holds one line, at most `max` bytes of it.
- */
-async function* splitLines(
-  input: AsyncIterable<Buffer | string>,
-  max: number,
-): AsyncGenerator<Line> {
-  let parts: Buffer[] = [];
-  let size = 0; // bytes of the current line seen so far, kept or not
-  let number = 0;
-  let pending = false; // bytes after the last line break
-  const finish = (): Line => {
-    number++;
-    let line: Line;
-    if (size > max + 1) {
-      line = { number, error: tooLong(size, max) };
-    } else {
-      let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-      if (bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
-      line = decodeLine(number, bytes, max);
-    }
-    parts = [];
-    size = 0;
-    pending = false;
-    return line;
-  };
-  for await (const chunk of input) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      const end = nl === -1 ? buf.length : nl;
-      if (end > start) {
-        size += end - start;
-        pending = true;
-        // +1: a CR before the LF is not part of the line. Past that, keep counting, drop bytes.
-        if (size <= max + 1) parts.push(buf.subarray(start, end));
-        else parts = [];
-      }
-      if (nl === -1) break;
-      yield finish();
-      start = nl + 1;
-    }
-  }
-  if (pending) yield finish();
-}
-
-/** Lines given one string each (tests, the worker): the same checks as for bytes. */
-async function* checkLines(input: AsyncIterable<string>, max: number): AsyncGenerator<Line> {
-  let number = 0;
-  for await (let text of input) {
-    number++;
-    if (number === 1 && text.startsWith('\uFEFF')) text = text.slice(1);
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > max) yield { number, error: tooLong(bytes, max) };
-    else if (LONE_SURROGATE.test(text)) {
-      yield { number, error: 'is not valid Unicode (a lone surrogate); skipped' };
-    } else yield { number, text };
-  }
-}
-
-function readLines(
-  input: AsyncIterable<string> | NodeJS.ReadableStream,
-  max: number,
-): AsyncGenerator<Line> {
-  if ('pipe' in input && typeof input.pipe === 'function') {
-    return splitLines(input as AsyncIterable<Buffer | string>, max);
-  }
-  return checkLines(input as AsyncIterable<string>, max);
-}
-
-/**
- * The error of an import that stopped after some batches were committed: it says exactly how
- * many files are in the database, so nobody reads "nothing was changed" when something was.
- */
-function stoppedAfterCommit(
-  error: CodeidxError,
-  committed: { files: number; unchanged: number; line: number },
-): CodeidxError {
-  const what =
-    error.code === 'CANCELLED'
-      ? 'The import was cancelled'
-      : error.code === 'DISK_FULL'
-        ? `The disk filled up (${error.message})`
-        : `The import stopped (${error.message})`;
-  return new CodeidxError(
-    error.code,
-    `${what} after ${committed.files.toLocaleString('en-US')} file(s) were committed from lines 1-${committed.line} (${committed.unchanged.toLocaleString('en-US')} more were unchanged); the batch in progress was rolled back and the rest of the input was not imported.`,
-    {
-      hint:
-        error.code === 'DISK_FULL'
-          ? 'Free some space and run the same import again: the files already committed are skipped as unchanged.'
-          : 'Run the same import again to load the rest: the files already committed are skipped as unchanged.',
-      transient: error.transient,
-      cause: error,
-      details: {
-        ...error.details,
-        committedFiles: committed.files,
-        committedThroughLine: committed.line,
-      },
-    },
-  );
-}
-
-/** A record whose path is stored with the same hash. */
-const UNCHANGED = Symbol('unchanged');
-
-/** The validated record on one line of text, or what is wrong with it. */
-function parseRecord(
-  text: string,
-  storedHash: (path: string) => string | undefined,
-): ValidRecord | string | typeof UNCHANGED {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return `not valid JSON (${(err as Error).message})`;
-  }
-  // An unchanged file costs one lookup, not a validation: the stored row passed every check.
-  const r = parsed as { path?: unknown; hash?: unknown } | null;
-  if (
-    typeof r?.path === 'string' &&
-    typeof r.hash === 'string' &&
-    storedHash(r.path) === r.hash.toLowerCase()
-  ) {
-    return UNCHANGED;
-  }
-  try {
-    return validateRecord(parsed);
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/** A line of nothing but white space (skipped). Bytes: ASCII white space only, without decoding. */
-function isBlank(text: string | Buffer): boolean {
-  if (typeof text === 'string') return text.trim() === '';
-  for (const b of text) if (b !== 0x20 && (b < 0x09 || b > 0x0d)) return false;
-  return true;
-}
 
 /** Rows written by one batch, added to the report once it committed. */
 interface Tally {
@@ -333,23 +98,9 @@ export async function importJsonLines(
   };
   /** The last line of the last committed batch. */
   let committedLine = 0;
-  const writer = new FileWriter(db);
+  const batchWriter = new IndexedBatchWriter(db);
   const arena = new LineArena();
   const findHash = db.prepare<[string], string>('SELECT hash FROM files WHERE path = ?').pluck();
-  const indexRows = db.prepare(indexFilesSql());
-  const writeSymbolTerms = symbolTermsWriter(db);
-  const unindex = db.prepare(
-    'DELETE FROM search_index WHERE rowid IN (SELECT value FROM json_each(?))',
-  );
-
-  const strictError = (line: number, message: string): CodeidxError =>
-    new CodeidxError(
-      'IMPORT_INVALID',
-      `Line ${line}: ${message}. Nothing was imported (--strict).`,
-      {
-        hint: 'Fix the line, or import without --strict to load the other lines.',
-      },
-    );
 
   const bad = (line: number, message: string): void => {
     report.errorCount++;
@@ -377,71 +128,52 @@ export async function importJsonLines(
   const writeBatch = async (batch: Pending[], isolate: boolean): Promise<void> => {
     const { tally, rejected } = await writeTransaction(
       db,
-      () => {
-        const triggers = syncTriggers(db);
-        const now = Date.now();
-        const changed: number[] = [];
-        const replaced: number[] = [];
-        const rejected: { line: number; message: string }[] = [];
-        const tally: Tally = {
-          files: 0,
-          definitions: 0,
-          imports: 0,
-          symbols: 0,
-          tags: 0,
-          unchanged: 0,
-        };
-        for (const pending of batch) {
-          const record = recordOf(pending);
-          if (record === null) continue;
-          if (typeof record === 'string') {
-            rejected.push({ line: pending.line, message: record });
-            continue;
-          }
-          // A record without a hash gets one from its content: it may be unchanged too.
-          if (record === UNCHANGED || findHash.get(record.path) === record.hash) {
-            tally.unchanged++;
-            continue;
-          }
-          triggers.off();
-          let outcome;
-          if (isolate) {
-            db.exec('SAVEPOINT codeidx_file');
+      () =>
+        batchWriter.run(({ write }) => {
+          const now = Date.now();
+          const rejected: { line: number; message: string }[] = [];
+          const tally: Tally = {
+            files: 0,
+            definitions: 0,
+            imports: 0,
+            symbols: 0,
+            tags: 0,
+            unchanged: 0,
+          };
+          for (const pending of batch) {
+            const record = recordOf(pending);
+            if (record === null) continue;
+            if (typeof record === 'string') {
+              rejected.push({ line: pending.line, message: record });
+              continue;
+            }
+            // A record without a hash gets one from its content: it may be unchanged too.
+            if (record === UNCHANGED || findHash.get(record.path) === record.hash) {
+              tally.unchanged++;
+              continue;
+            }
+            let outcome;
             try {
-              outcome = writer.write(record, now);
-              db.exec('RELEASE codeidx_file');
+              outcome = write(record, now, { isolate });
             } catch (err) {
-              db.exec('ROLLBACK TO codeidx_file');
-              db.exec('RELEASE codeidx_file');
-              if (!isRecordError(err)) throw err;
+              if (!isolate || !isRecordError(err)) throw err;
               const message = `the database refused it: ${(err as Error).message}`;
               if (options.strict) throw strictError(pending.line, message); // all rolls back
               rejected.push({ line: pending.line, message });
               continue;
             }
-          } else {
-            outcome = writer.write(record, now);
+            if (!outcome.changed) {
+              tally.unchanged++;
+              continue;
+            }
+            tally.files++;
+            tally.definitions += record.definitions?.length ?? 0;
+            tally.imports += record.imports?.length ?? 0;
+            tally.symbols += record.symbols?.length ?? 0;
+            tally.tags += record.tags?.length ?? 0;
           }
-          if (!outcome.changed) {
-            tally.unchanged++;
-            continue;
-          }
-          changed.push(outcome.fileId);
-          if (outcome.existed) replaced.push(outcome.fileId);
-          tally.files++;
-          tally.definitions += record.definitions?.length ?? 0;
-          tally.imports += record.imports?.length ?? 0;
-          tally.symbols += record.symbols?.length ?? 0;
-          tally.tags += record.tags?.length ?? 0;
-        }
-        if (replaced.length) unindex.run(JSON.stringify(replaced));
-        if (changed.length) {
-          indexRows.run(JSON.stringify(changed));
-          writeSymbolTerms(JSON.stringify(changed)); // its insert trigger is a search_sync_ one
-        }
-        triggers.restore();
-        return { tally, rejected };
-      },
+          return { tally, rejected };
+        }),
       { logger },
     );
     report.files += tally.files;

@@ -29,21 +29,26 @@ export async function backup(
   );
 }
 
-/** Replaces the database with a verified backup; the replaced file is kept beside it. */
-export function restore(
+/**
+ * Replaces the database with a verified backup; the replaced file is kept beside it. The swap
+ * waits for the write lock like every writer (another process's import or migration finishes
+ * first); this service's own connection is closed around it and reopened on the restored file.
+ */
+export async function restore(
   state: ServiceState,
   file: string,
   o: { onProgress?: ProgressListener },
-): RestoreResult {
+): Promise<RestoreResult> {
   if (state.readOnlyReason) throw state.readOnlyReason;
   state.db.pragma('wal_checkpoint(TRUNCATE)');
   state.db.close();
   try {
-    return restoreBackup({
+    return await restoreBackup({
       dbPath: state.path,
       file: resolve(file),
       key: state.options.backupKey,
       keep: state.options.backupKeep,
+      busyTimeoutMs: state.options.busyTimeoutMs,
       logger: state.logger,
       onProgress: o.onProgress,
     });

@@ -5,6 +5,7 @@
  */
 import { lastBackup } from '../backup/index.ts';
 import { openConnection, type Connection } from '../database/connection.ts';
+import { MIGRATE } from '../fixes.ts';
 import { CodeidxError } from '../errors.ts';
 import { checkHealth, fileSize } from '../health/health.ts';
 import { defaultMigrationsDir, loadMigrations } from '../migrations/loader.ts';
@@ -103,7 +104,7 @@ export class ReadOnlyDatabase {
       throw new CodeidxError(
         'INVALID_ARGUMENT',
         `${what} needs schema version ${latest}; the database is at ${current}.`,
-        { hint: 'Run `codeidx migrate` first.' },
+        { hint: 'Migrate the database first.', fix: MIGRATE },
       );
     }
     this.repository = { schema, repo: new Repository(this.db) };

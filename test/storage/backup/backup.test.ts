@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import {
   backupFolder,
@@ -35,11 +36,26 @@ import {
 } from '../../../src/storage/backup/crypto.ts';
 import { CodeidxError } from '../../../src/storage/errors.ts';
 import { notesDatabase, notesIn, recorder } from '../../helpers.ts';
+import { startChild } from '../../fixtures/child-process.ts';
+import { fileRecord, tempDatabases } from '../../helpers.ts';
+import { Repository } from '../../../src/storage/index/repository.ts';
 
+const LOCK_HOLDER = fileURLToPath(new URL('../../fixtures/lock-holder.ts', import.meta.url));
 const KEY = 'correct horse battery staple';
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 
 /** The error a call throws (failing the test when it does not throw a CodeidxError). */
+/** The CodeidxError an async call rejects with. */
+async function rejected(fn: () => Promise<unknown>): Promise<CodeidxError> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.ok(err instanceof CodeidxError, `expected a CodeidxError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected an error');
+}
+
 function thrown(fn: () => unknown): CodeidxError {
   try {
     fn();
@@ -262,7 +278,7 @@ describe('backups', () => {
       }
     });
 
-    it('removes temp files a killed backup or restore left over an hour ago, and only those', () => {
+    it('removes temp files a killed backup or restore left over an hour ago, and only those', async () => {
       const db = track(notesDatabase(dbPath()));
       mkdirSync(backups());
       const stale = join(backups(), '.codeidx-backup-1-aaaa.snapshot.tmp');
@@ -280,7 +296,7 @@ describe('backups', () => {
       assert.ok(existsSync(fresh), 'a recent one may belong to a backup in progress');
       assert.ok(existsSync(notOurs), 'other files are left alone');
       db.close();
-      restoreBackup({ dbPath: dbPath(), file: path });
+      await restoreBackup({ dbPath: dbPath(), file: path });
       assert.ok(!existsSync(staleRestore), 'an old restore temp is removed');
     });
 
@@ -344,6 +360,7 @@ describe('backups', () => {
       const none = thrown(() => verifyBackup(path));
       assert.equal(none.code, 'BACKUP_INVALID');
       assert.match(none.hint!, /set CODEIDX_BACKUP_KEY/i);
+      assert.equal(none.fix?.command, 'codeidx.setBackupKey', 'the button that sets it');
     });
 
     it('accepts the same passphrase in another Unicode normal form', () => {
@@ -486,7 +503,7 @@ describe('backups', () => {
   });
 
   describe('restoreBackup', () => {
-    it('swaps in the verified backup and keeps the replaced database together with its -wal', () => {
+    it('swaps in the verified backup and keeps the replaced database together with its -wal', async () => {
       const db = track(notesDatabase(dbPath(), { notes: ['a'] }));
       const backup = createBackup(db, { dbPath: dbPath(), key: KEY });
       db.pragma('wal_autocheckpoint = 0');
@@ -497,7 +514,7 @@ describe('backups', () => {
       const target = join(live, 'codeidx.db');
       copyFileSync(dbPath(), target);
       copyFileSync(`${dbPath()}-wal`, `${target}-wal`);
-      const result = restoreBackup({
+      const result = await restoreBackup({
         dbPath: target,
         file: backup.path,
         key: KEY,
@@ -515,6 +532,8 @@ describe('backups', () => {
         [
           'codeidx.db',
           `codeidx.db.replaced-2026-01-02T03-04-05-678Z`,
+          // -shm: the index of that -wal, made by the connection that held the write lock.
+          `codeidx.db.replaced-2026-01-02T03-04-05-678Z-shm`,
           `codeidx.db.replaced-2026-01-02T03-04-05-678Z-wal`,
         ],
         'no temp file is left',
@@ -522,7 +541,7 @@ describe('backups', () => {
       assert.deepEqual(notesIn(result.previous), ['a', 'b'], 'the replaced database is whole');
     });
 
-    it('leaves the database and its companions byte for byte as they were when the backup is bad', () => {
+    it('leaves the database and its companions byte for byte as they were when the backup is bad', async () => {
       const db = track(notesDatabase(dbPath(), { notes: ['a'] }));
       const good = createBackup(db, { dbPath: dbPath(), key: KEY });
       const foreignPath = join(dir, 'foreign.db');
@@ -544,7 +563,7 @@ describe('backups', () => {
             .map((f) => [f, readFileSync(join(dir, f))]),
         );
       const before = snapshot();
-      const cases: [string, () => unknown][] = [
+      const cases: [string, () => Promise<unknown>][] = [
         ['text', () => restoreBackup({ dbPath: dbPath(), file: text })],
         ['foreign', () => restoreBackup({ dbPath: dbPath(), file: foreignPath })],
         ['wrong key', () => restoreBackup({ dbPath: dbPath(), file: good.path, key: 'nope' })],
@@ -553,27 +572,27 @@ describe('backups', () => {
         ['missing', () => restoreBackup({ dbPath: dbPath(), file: join(dir, 'missing.db') })],
       ];
       for (const [what, run] of cases) {
-        assert.equal(thrown(run).code, 'BACKUP_INVALID', what);
+        assert.equal((await rejected(run)).code, 'BACKUP_INVALID', what);
         assert.deepEqual(snapshot(), before, `${what}: untouched`);
       }
       assert.equal(
-        thrown(() => restoreBackup({ dbPath: dbPath(), file: dbPath() })).code,
+        (await rejected(() => restoreBackup({ dbPath: dbPath(), file: dbPath() }))).code,
         'INVALID_ARGUMENT',
       );
       assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp file is left');
     });
 
-    it('restores a plain backup where no database exists yet', () => {
+    it('restores a plain backup where no database exists yet', async () => {
       const db = track(notesDatabase(dbPath(), { notes: ['only'] }));
       const { path } = createBackup(db, { dbPath: dbPath() });
       const fresh = join(dir, 'new-place', 'codeidx.db');
-      const result = restoreBackup({ dbPath: fresh, file: path });
+      const result = await restoreBackup({ dbPath: fresh, file: path });
       assert.equal(result.previous, undefined);
       assert.deepEqual(notesIn(fresh), ['only']);
       assert.deepEqual(readdirSync(join(dir, 'new-place')), ['codeidx.db']);
     });
 
-    it('keeps as many replaced databases as backups (keep), removing the oldest with their companions', () => {
+    it('keeps as many replaced databases as backups (keep), removing the oldest with their companions', async () => {
       const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath() });
       db.close();
@@ -582,8 +601,15 @@ describe('backups', () => {
       for (let i = 0; i < 4; i++) {
         writeFileSync(`${dbPath()}-wal`, '');
         all.push(
-          restoreBackup({ dbPath: dbPath(), file: path, keep: 2, logger, now: new Date(T0 + i) })
-            .previous!,
+          (
+            await restoreBackup({
+              dbPath: dbPath(),
+              file: path,
+              keep: 2,
+              logger,
+              now: new Date(T0 + i),
+            })
+          ).previous!,
         );
       }
       assert.deepEqual(listReplaced(dbPath()), [all[3], all[2]], 'the newest two, newest first');
@@ -594,13 +620,13 @@ describe('backups', () => {
       assert.ok(logger.lines.some((l) => l.startsWith('info Removed 1 database(s) replaced')));
     });
 
-    it('never overwrites an earlier replaced file', () => {
+    it('never overwrites an earlier replaced file', async () => {
       const db = track(notesDatabase(dbPath()));
       const { path } = createBackup(db, { dbPath: dbPath() });
       db.close();
       const now = new Date(T0);
-      const first = restoreBackup({ dbPath: dbPath(), file: path, now }).previous!;
-      const second = restoreBackup({ dbPath: dbPath(), file: path, now }).previous!;
+      const first = (await restoreBackup({ dbPath: dbPath(), file: path, now })).previous!;
+      const second = (await restoreBackup({ dbPath: dbPath(), file: path, now })).previous!;
       assert.equal(second, `${first}-2`);
       assert.ok(existsSync(first) && existsSync(second));
     });
@@ -630,5 +656,115 @@ describe('backups', () => {
       }
       assert.ok(!existsSync(backups()), 'nothing was written');
     });
+  });
+});
+
+describe('restore and other writers', () => {
+  const t = tempDatabases();
+  const paths = (db: Connection): string[] =>
+    db.prepare('SELECT path FROM files ORDER BY path').pluck().all() as string[];
+  const pathsIn = (file: string): string[] => {
+    const db = openConnection(file, { create: false });
+    try {
+      return paths(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  // Ensure restore takes the write lock like every writer: started while another process
+  // writes, it waits (busy timeout, then backoff) for that writer and then succeeds, and the
+  // other writer's commit lands in the database it was writing (kept as the replaced one).
+  it('waits while another process holds the write lock, then swaps', async () => {
+    const db = t.open();
+    const dbPath = join(t.dir(), 'test.db');
+    new Repository(db).upsertFile(fileRecord('src/saved.ts'));
+    const backup = createBackup(db, { dbPath, dir: join(t.dir(), 'backups') });
+    db.close();
+    const release = join(t.dir(), 'release');
+    const holder = startChild(LOCK_HOLDER, [dbPath, '60000', release]);
+    try {
+      await holder.waitFor((out) => out.includes('locked'), 'it held the lock');
+      // The holder lets go only once the restore has said it waits: no timing is assumed.
+      const logger = recorder();
+      const warn = logger.warn.bind(logger);
+      let waited = false;
+      logger.warn = (message, fields) => {
+        warn(message, fields);
+        if (message.startsWith('Waiting for the write lock') && !waited) {
+          waited = true;
+          writeFileSync(release, '');
+        }
+      };
+      const result = await restoreBackup({
+        dbPath,
+        file: backup.path,
+        busyTimeoutMs: 50,
+        logger,
+        lock: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 1000 },
+      });
+      assert.ok(waited, 'the restore waited for the write lock instead of swapping under it');
+      assert.equal((await holder.exited).code, 0);
+      assert.deepEqual(pathsIn(dbPath), ['src/saved.ts'], 'the restored database is the backup');
+      assert.deepEqual(
+        pathsIn(result.previous!),
+        ['held/by-holder.ts', 'src/saved.ts'],
+        "the other writer's commit is in the replaced database, not lost",
+      );
+    } finally {
+      await holder.kill();
+    }
+  });
+
+  // Ensure a restore that never gets the lock changes nothing and says why.
+  it('gives up with BUSY and leaves the database as it was when the lock is never released', async () => {
+    const db = t.open();
+    const dbPath = join(t.dir(), 'test.db');
+    const backup = createBackup(db, { dbPath, dir: join(t.dir(), 'backups') });
+    db.close();
+    const holder = startChild(LOCK_HOLDER, [dbPath, '60000']);
+    try {
+      await holder.waitFor((out) => out.includes('locked'), 'it held the lock');
+      const err = await rejected(() =>
+        restoreBackup({
+          dbPath,
+          file: backup.path,
+          busyTimeoutMs: 20,
+          lock: { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 },
+        }),
+      );
+      assert.equal(err.code, 'BUSY');
+      assert.match(err.message, /the current database was not changed/);
+      assert.deepEqual(listReplaced(dbPath), []);
+      assert.deepEqual(
+        readdirSync(t.dir()).filter((n) => n.startsWith('.')),
+        [],
+        'no temp or intent file is left',
+      );
+    } finally {
+      await holder.kill();
+    }
+  });
+
+  // Ensure what the README says of a connection that outlives a restore: it keeps the replaced
+  // file, its writes land there, and its close does not touch the restored database's -wal.
+  it('a connection held across a restore writes to the replaced file and leaves the new one alone', async () => {
+    const db = t.open();
+    const dbPath = join(t.dir(), 'test.db');
+    const backup = createBackup(db, { dbPath, dir: join(t.dir(), 'backups') });
+    const result = await restoreBackup({ dbPath, file: backup.path });
+    const restored = openConnection(dbPath, { create: false });
+    try {
+      restored.pragma('wal_autocheckpoint = 0');
+      new Repository(restored).upsertFile(fileRecord('src/new.ts')); // only in the new -wal
+      new Repository(db).upsertFile(fileRecord('src/old.ts'));
+      db.close();
+      assert.ok(existsSync(`${dbPath}-wal`), "the old connection's close left the new -wal alone");
+      assert.deepEqual(paths(restored), ['src/new.ts']);
+    } finally {
+      restored.close();
+    }
+    assert.deepEqual(pathsIn(dbPath), ['src/new.ts']);
+    assert.deepEqual(pathsIn(result.previous!), ['src/old.ts']);
   });
 });

@@ -210,6 +210,9 @@ describe('retry and circuit breaker', () => {
         err.hint!,
         /stopped trying after 3 failures in a row; it will try again in 60s\. Check health/,
       );
+      // The way to check is a structured fix each adapter renders, not a command named in text.
+      assert.deepEqual([err.fix?.cli, err.fix?.command], ['codeidx health', 'codeidx.checkHealth']);
+      assert.doesNotMatch(err.hint!, /CodeIdx:|VS Code/);
       assert.match(err.message, /readonly/i, 'the message names the last failure');
       assert.equal(write.calls, 3, 'the open circuit did not touch the database');
       assert.ok(logger.lines.some((l) => l.startsWith('warn Circuit opened after 3')));

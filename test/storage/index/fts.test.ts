@@ -5,6 +5,7 @@ import type { Connection } from '../../../src/storage/database/connection.ts';
 import type { CodeidxError } from '../../../src/storage/errors.ts';
 import { checkSearchIndex, rebuildSearchIndex } from '../../../src/storage/index/fts.ts';
 import { importJsonLines } from '../../../src/storage/index/importer.ts';
+import { validateRecord } from '../../../src/storage/index/records.ts';
 import { Repository } from '../../../src/storage/index/repository.ts';
 import { loadMigrations } from '../../../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../../../src/storage/migrations/manager.ts';
@@ -100,6 +101,55 @@ describe('full-text index: documents, sync triggers, rebuild and check', () => {
     );
     assert.deepEqual(schemaOf(db), before);
     assert.deepEqual(indexed(db), expected(db));
+  });
+
+  // Ensure the indexer's bulk path (Repository.writeFiles) shares the importer's step: triggers
+  // back with their exact SQL, the index exact at the commit, replaced files re-indexed.
+  it('writeFiles leaves sqlite_schema as it was and the index exact, on new and replaced files', async () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    const before = schemaOf(db);
+    const valid = (path: string, names: string[]) => validateRecord(fileRecord(path, names));
+    assert.deepEqual(
+      await repo.writeFiles([valid('src/a.ts', ['alpha']), valid('src/b.ts', ['beta'])]),
+      {
+        written: 2,
+        unchanged: 0,
+      },
+    );
+    assert.deepEqual(
+      await repo.writeFiles([valid('src/a.ts', ['alpha']), valid('src/b.ts', ['gamma'])]),
+      { written: 1, unchanged: 1 },
+    );
+    assert.deepEqual(schemaOf(db), before);
+    assert.deepEqual(indexed(db), expected(db));
+    assert.deepEqual(
+      repo.search('gamma').map((r) => r.path),
+      ['src/b.ts'],
+    );
+    assert.deepEqual(repo.search('beta'), [], 'the replaced row left the index');
+    assert.deepEqual(await repo.writeFiles([valid('src/a.ts', ['alpha'])], { force: true }), {
+      written: 1,
+      unchanged: 0,
+    });
+    assert.deepEqual(indexed(db), expected(db));
+  });
+
+  // Ensure a refused batch rolls back whole, the dropped triggers with it.
+  it('writeFiles that fails rolls back the batch and keeps the triggers', async () => {
+    const db = t.open();
+    const repo = new Repository(db);
+    db.exec('CREATE UNIQUE INDEX test_unique_name ON definitions (name)');
+    const before = schemaOf(db);
+    const records = [fileRecord('src/a.ts', ['same']), fileRecord('src/b.ts', ['same'])];
+    await assert.rejects(repo.writeFiles(records.map((r) => validateRecord(r))));
+    assert.deepEqual(schemaOf(db), before);
+    assert.equal(db.prepare('SELECT count(*) FROM files').pluck().get(), 0);
+    db.prepare(
+      "INSERT INTO files (path, filename, extension, size, last_modified, hash, language, indexed_at) VALUES ('src/zetaFile.ts', 'zetaFile.ts', '.ts', 1, 0, ?, 'typescript', 0)",
+    ).run('0'.repeat(64));
+    assert.deepEqual(indexed(db), expected(db), 'plain SQL still reaches the index');
+    assert.equal(repo.search('zeta').length, 1);
   });
 
   it('upserts through the sync triggers and imports through the view write the same index', async () => {

@@ -187,6 +187,7 @@ describe('DatabaseClient (the worker thread)', () => {
     await client.close();
     await client.close();
     assert.equal(client.closed, true);
-    await rejectsWith(client.status(), 'INTERNAL');
+    const err = await rejectsWith(client.status(), 'INTERNAL');
+    assert.equal(err.fix?.command, 'codeidx.showLog', 'the log, as a fix the adapter renders');
   });
 });

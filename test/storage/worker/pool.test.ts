@@ -128,6 +128,19 @@ describe('DatabaseClient read pool', () => {
     assert.equal((await client.findDefinitions({ name: 'parseHttpRequest3' })).length, 1);
   });
 
+  // Ensure a reader refusing an unmigrated database offers the migration as a structured fix
+  // (each adapter renders it) instead of naming a CLI command in its hint.
+  it('a read on an unmigrated database names the migrate fix', async () => {
+    await seed(1);
+    const service = await DatabaseService.open({ dbPath });
+    await service.rollback({ to: 1 });
+    service.close();
+    const client = await open({ readers: 1 });
+    const err = await rejectsWith(client.search({ text: 'shared' }), 'INVALID_ARGUMENT');
+    assert.equal(err.fix?.command, 'codeidx.migrate');
+    assert.doesNotMatch(err.hint ?? '', /codeidx migrate/);
+  });
+
   // Ensure a writer that dies while writing fails that write clearly, and the next requests run
   // on a new writer.
   it('fails the write a killed writer was running with WORKER_EXITED and carries on', async () => {
@@ -140,6 +153,9 @@ describe('DatabaseClient read pool', () => {
     release(); // the blocked statement returns, and the thread ends before it can commit
     const err = await rejectsWith(rebuild, 'WORKER_EXITED');
     assert.match(err.message, /rebuildFts/);
+    // The log is offered as a structured fix (each adapter renders it), not named in the hint.
+    assert.equal(err.fix?.command, 'codeidx.showLog');
+    assert.doesNotMatch(err.hint ?? '', /CodeIdx:/);
     await exited;
     assert.equal((await status).currentVersion, (await status).latestVersion);
     assert.equal((await client.search({ text: 'shared' })).length, 10);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { plainLogFields } from '../src/storage/worker/logFields.ts';
+import { plainLogFields } from '../../../src/storage/worker/logFields.ts';
 
 describe('worker log fields (plainLogFields)', () => {
   // Ensure fields JSON can hold pass as data, and nothing becomes an empty object.

@@ -1,0 +1,204 @@
+/**
+ * The read side of the index: files, definitions and full-text search, with their prepared
+ * statements. `Repository` (repository.ts) adds the writes on top.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Connection } from '../database/connection.ts';
+import { buildMatchQuery } from './search.ts';
+import { SymbolSearch } from './symbols.ts';
+import type {
+  DefinitionRow,
+  DefinitionType,
+  FileRow,
+  SearchOptions,
+  SearchResult,
+  SymbolMatch,
+} from '../types.ts';
+
+/**
+ * bm25 weights of the index columns, in order: filename, path, definitions, imports,
+ * docstrings, tags. A file's own name and the names it defines say most about it; paths and
+ * tags less; imports and prose least, since many files share them.
+ */
+export const COLUMN_WEIGHTS = [10, 2, 6, 1, 1, 3] as const;
+
+/** Added to the score of files that define exactly the searched name, so they rank first even
+ * when the name is so common that bm25 gives it almost no weight. */
+const EXACT_NAME_BOOST = 1000;
+
+/** A search result's score: bm25 (negated, higher is better) plus the exact-name boost. */
+const SCORE = `-bm25(search_index, ${COLUMN_WEIGHTS.join(', ')})
+  + CASE WHEN search_index.rowid IN (SELECT file_id FROM definitions WHERE name = @exact COLLATE NOCASE)
+         THEN ${EXACT_NAME_BOOST} ELSE 0 END`;
+
+interface RawDefinition {
+  id: number;
+  fileId: number;
+  path: string;
+  name: string;
+  type: DefinitionType;
+  line: number;
+  column: number;
+  exported: number;
+  docstring: string | null;
+  signature: string | null;
+  decorators: string | null;
+}
+
+/** Reads of one database's index. Prepared once per connection. */
+export class IndexReads {
+  protected readonly db: Connection;
+  private symbolSearch: SymbolSearch | undefined;
+  private readonly statements: {
+    get: Statement;
+    exact: Statement;
+    prefix: Statement;
+    searchTop: Statement;
+    searchAll: Statement;
+    searchRow: Statement;
+    stats: Statement;
+    list: Statement;
+  };
+
+  constructor(db: Connection) {
+    this.db = db;
+    const definitionColumns = `d.id, d.file_id AS fileId, f.path, d.name, d.type, d.line, d."column" AS "column",
+      d.exported, d.docstring, d.signature, d.decorators`;
+    this.statements = {
+      get: db.prepare(
+        `SELECT id, path, filename, extension, size, last_modified AS lastModified, hash, language,
+           indexed_at AS indexedAt FROM files WHERE path = ?`,
+      ),
+      // The order of definitions_name_lookup (name, exported first, file, line): the index is
+      // read in order and stops at the limit. Ordering by path read every match's file row
+      // first (a name defined in 4,000 files: p99 50 ms on cold pages at 100,000 files).
+      exact: db.prepare(
+        `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
+         WHERE d.name = ? COLLATE NOCASE
+         ORDER BY d.name COLLATE NOCASE, d.exported DESC, d.file_id, d.line LIMIT ?`,
+      ),
+      prefix: db.prepare(
+        `SELECT ${definitionColumns} FROM definitions d JOIN files f ON f.id = d.file_id
+         WHERE d.name >= ? COLLATE NOCASE AND d.name < ? COLLATE NOCASE
+         ORDER BY d.name COLLATE NOCASE, d.exported DESC, d.file_id, d.line LIMIT ?`,
+      ),
+      list: db.prepare(
+        'SELECT path, size, last_modified AS lastModified, hash FROM files ORDER BY path',
+      ),
+      stats: db.prepare(
+        `SELECT (SELECT count(*) FROM files) AS files,
+           (SELECT count(*) FROM definitions) AS definitions,
+           (SELECT count(*) FROM imports) AS imports,
+           (SELECT count(*) FROM symbols) AS symbols,
+           (SELECT count(*) FROM file_tags) AS tags`,
+      ),
+      // Search runs in phases (see search()): the best limit + 1 rows by score alone, the
+      // snippets of the rows shown, and only on a tie at the cut the full ranking by score and
+      // path. The score expression is the same text in both rankings, so equal rows score equal.
+      searchTop: db.prepare(
+        `SELECT rowid AS id, ${SCORE} AS score FROM search_index
+         WHERE search_index MATCH @match ORDER BY score DESC LIMIT @limit`,
+      ),
+      searchAll: db.prepare(
+        `SELECT search_index.rowid AS id, ${SCORE} AS score FROM search_index
+           JOIN files f ON f.id = search_index.rowid
+         WHERE search_index MATCH @match ORDER BY score DESC, f.path LIMIT @limit`,
+      ),
+      // CAST: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a REAL rowid constraint
+      // (it would return every match, so the snippet of another file).
+      searchRow: db.prepare(
+        `SELECT f.path AS path, f.language AS language,
+           snippet(search_index, -1, '[', ']', '…', 12) AS snippet
+         FROM search_index JOIN files f ON f.id = search_index.rowid
+         WHERE search_index MATCH @match AND search_index.rowid = CAST(@id AS INTEGER)`,
+      ),
+    };
+  }
+
+  getFile(path: string): FileRow | undefined {
+    return this.statements.get.get(path) as FileRow | undefined;
+  }
+
+  /** Every stored file's path, size, mtime and hash: what an incremental indexer compares against. */
+  listFiles(): Pick<FileRow, 'path' | 'size' | 'lastModified' | 'hash'>[] {
+    return this.statements.list.all() as Pick<FileRow, 'path' | 'size' | 'lastModified' | 'hash'>[];
+  }
+  /**
+   * Definitions named `name` (case-insensitive), or starting with it when `prefix` is set; by
+   * name, exported ones first, then in the order their files were first indexed, then line.
+   */
+  findDefinitions(
+    name: string,
+    options: { limit?: number; prefix?: boolean } = {},
+  ): DefinitionRow[] {
+    const limit = clampLimit(options.limit, 50);
+    const rows = (
+      options.prefix
+        ? this.statements.prefix.all(name, `${name}\u{10FFFF}`, limit)
+        : this.statements.exact.all(name, limit)
+    ) as RawDefinition[];
+    return rows.map((r) => ({
+      ...r,
+      exported: r.exported === 1,
+      decorators: r.decorators ? (JSON.parse(r.decorators) as string[]) : null,
+    }));
+  }
+
+  /**
+   * Full-text search ranked by bm25 with COLUMN_WEIGHTS; files that define exactly the searched
+   * name come first. Returns path, score (higher is better), a snippet and the language.
+   */
+  search(text: string, options: SearchOptions = {}): SearchResult[] {
+    const { match, exactName } = buildMatchQuery(text);
+    const limit = clampLimit(options.limit, 20);
+    const params = { match, exact: exactName ?? null };
+    const { searchTop, searchAll, searchRow } = this.statements;
+    return this.db.transaction(() => {
+      // Ranking by score alone spares a files lookup per match (about a third of the time for
+      // a word in every file). Its first `limit` rows are the answer unless the row after them
+      // ties with the last one: then only the path can order them, and the full ranking runs.
+      let top = searchTop.all({ ...params, limit: limit + 1 }) as { id: number; score: number }[];
+      if (top.length > limit && top[limit]!.score === top[limit - 1]!.score) {
+        top = searchAll.all({ ...params, limit }) as { id: number; score: number }[];
+      } else {
+        top = top.slice(0, limit);
+      }
+      const results = top.map(({ id, score }) => ({
+        ...(searchRow.get({ match, id }) as Omit<SearchResult, 'score'>),
+        score,
+      }));
+      return results.sort((a, b) => b.score - a.score || compareText(a.path, b.path));
+    })();
+  }
+
+  /**
+   * Definitions matching `text` by exact name, prefix, camel humps or a word of the name, best
+   * first (see symbols.ts). Throws INVALID_ARGUMENT for empty text.
+   */
+  searchSymbols(text: string, options: { limit?: number } = {}): SymbolMatch[] {
+    this.symbolSearch ??= new SymbolSearch(this.db);
+    return this.symbolSearch.search(text, options);
+  }
+
+  /** Row counts of the tables, in one read. */
+  stats(): { files: number; definitions: number; imports: number; symbols: number; tags: number } {
+    return this.statements.stats.get() as {
+      files: number;
+      definitions: number;
+      imports: number;
+      symbols: number;
+      tags: number;
+    };
+  }
+}
+
+/** SQLite's default BINARY collation: byte order of the UTF-8 text. */
+function compareText(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function clampLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1) return fallback;
+  return Math.min(limit, 1000);
+}
