@@ -201,6 +201,9 @@ export class FolderIndexer implements vscode.Disposable {
     const rel = uri ? relativePath(this.db.folder.uri.fsPath, uri.fsPath) : undefined;
     if (rel === undefined) this.gatheringPaths = undefined;
     else this.gatheringPaths?.add(rel);
+    // A save is one file the user waits for: run now (the watcher's change event for the same
+    // file comes later and finds it unchanged). Other events come in bursts: gather them.
+    if (reason === 'save') return this.request(false, reason, this.gatheringPaths);
     this.debounce = setTimeout(() => this.request(false, reason, this.gatheringPaths), DEBOUNCE_MS);
     if (this.paused) this.pending ??= { full: false, reasons: new Set() };
   }
@@ -252,7 +255,8 @@ export class FolderIndexer implements vscode.Disposable {
           },
         },
       );
-      this.last = summary;
+      // Skips are counted by whole-folder runs; a run over a few changed paths keeps those counts.
+      this.last = paths && this.last ? { ...summary, skipped: this.last.skipped } : summary;
       this.problem = undefined;
       this.runs++;
       this.host.logger.info(
