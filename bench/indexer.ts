@@ -62,7 +62,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
  * default CPU share. Milliseconds from the write to the committed rows (the extension adds its
  * round trip and the Ctrl+T query, a few ms). `dir` must hold an index already.
  */
-async function saveLatency(
+export async function saveLatency(
   dir: string,
   path: string,
   rounds: number,

@@ -2,8 +2,9 @@
  * Background indexing of one workspace folder: runs the worker's `index` method (the parse
  * threads start inside the storage worker, never on this thread), one run at a time, and keeps
  * the index current from the workbench's file watcher, save events and `.git/HEAD` (a branch
- * switch). Watchers drop events in bursts, so every run is a reconcile of the whole folder: a
- * walk plus a size and mtime comparison, which re-parses only what changed.
+ * switch). File events and saves index their paths only; watchers drop events in bursts, so the
+ * other runs are a reconcile of the whole folder: a walk plus a size and mtime comparison, which
+ * re-parses only what changed.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
@@ -69,6 +70,8 @@ export class FolderIndexer implements vscode.Disposable {
   /** Changed paths gathered with them (relative to the folder); undefined: a whole-folder run. */
   private gatheringPaths: Set<string> | undefined = new Set();
   private lastReasons: IndexReason[] = [];
+  /** A run of changed paths failed or was cancelled: the next run walks the whole folder. */
+  private missed = false;
   private debounce: NodeJS.Timeout | undefined;
   private progress = { done: 0, total: 0 };
   private runs = 0;
@@ -168,6 +171,7 @@ export class FolderIndexer implements vscode.Disposable {
     const partial =
       paths &&
       !full &&
+      !this.missed &&
       (!before || before.paths) &&
       paths.size + (before?.paths?.size ?? 0) <= MAX_PATHS;
     this.pending = {
@@ -215,7 +219,11 @@ export class FolderIndexer implements vscode.Disposable {
       while (this.pending && !this.paused && !this.disposed && this.settings.enabled) {
         const { full, reasons, paths } = this.pending;
         this.pending = undefined;
-        if (await this.runOnce(full, paths)) this.lastReasons = [...reasons].sort();
+        const done = await this.runOnce(full, paths);
+        if (done) this.lastReasons = [...reasons].sort();
+        // A run of changed paths that did not complete left them out: the next run walks the folder.
+        if (paths && !done) this.missed = true;
+        if (!paths && done) this.missed = false;
       }
     } finally {
       this.running = undefined;
