@@ -238,6 +238,7 @@ export function walkPaths(
     let size = 0;
     let mtimeMs = 0;
     if (!rules || isIgnored(base, rules, path)) reason = 'ignored';
+    else if (cut >= 0 && !realFolder(root, realRoot, path.slice(0, cut))) reason = 'symlink';
     else if (!language) reason = 'unsupported';
     else if (link.isSymbolicLink() && !insideRoot(full, realRoot)) reason = 'symlink';
     else {
@@ -260,6 +261,15 @@ export function walkPaths(
     }
   }
   return { files, skipped, gone, needsWalk };
+}
+
+/** True when `rel` is a folder the walk enters: no linked folder on the way from the root. */
+function realFolder(root: string, realRoot: string, rel: string): boolean {
+  try {
+    return realpathSync(join(root, rel)) === join(realRoot, rel);
+  } catch {
+    return false;
+  }
 }
 
 /** git semantics: later (deeper) rules win, so a nested `!pattern` re-includes a file. */

@@ -83,6 +83,17 @@ describe('indexer: walking a folder', () => {
     const result = walkFolder(root);
     assert.deepEqual(result.files.map((f) => f.path).sort(), ['alias.ts', 'real.ts']);
     assert.equal(result.skipped.symlink, 2, 'leak.ts and dangling.ts');
+    // walkPaths agrees, also for a path through the linked folder.
+    const listed = walkPaths(root, [
+      'real.ts',
+      'alias.ts',
+      'leak.ts',
+      'dangling.ts',
+      'linked/deep.ts',
+    ]);
+    assert.deepEqual(listed.files.map((f) => f.path).sort(), ['alias.ts', 'real.ts']);
+    assert.deepEqual(listed.gone.sort(), ['dangling.ts', 'leak.ts', 'linked/deep.ts']);
+    assert.equal(listed.skipped.symlink, 3);
   });
 
   it('returns forward-slash relative paths with size and mtime', () => {
