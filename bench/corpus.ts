@@ -10,14 +10,25 @@ import { join } from 'node:path';
  * What each package brings (after the default ignores, which drop their `dist/` and `build/`):
  * react-native: JavaScript, TypeScript, C/C++ headers and sources (ReactCommon), Java, Ruby,
  * Python scripts; rxjs: TypeScript sources; classic-level: C++ (LevelDB, Snappy) and C headers;
- * node-gyp: Python (gyp) and JavaScript. About 5,000 indexable files in all.
+ * node-gyp: Python (gyp) and JavaScript; @temporalio/core-bridge: the Rust sources of Temporal's
+ * SDK core (and a few Go files; only `.rs` and `.go` are unpacked: the tarball also holds 140 MB of
+ * prebuilt binaries); @wordpress/block-library: the PHP of WordPress's dynamic blocks (only
+ * `.php`). No npm package found ships a sizeable Go code base.
  */
 export const CORPUS_PACKAGES: readonly string[] = [
   'react-native@0.88.1',
   'rxjs@7.8.2',
   'classic-level@3.0.0',
   'node-gyp@13.1.0',
+  '@temporalio/core-bridge@1.24.0',
+  '@wordpress/block-library@11.1.0',
 ];
+
+/** Packages unpacked only in part: the file patterns taken from their tarball. */
+const ONLY: Readonly<Record<string, readonly string[]>> = {
+  '@temporalio/core-bridge': ['*.rs', '*.go'],
+  '@wordpress/block-library': ['*.php'],
+};
 /** `--quick` (CI): the two smaller packages, still several languages (Python, C++, JavaScript). */
 export const QUICK_PACKAGES: readonly string[] = ['classic-level@3.0.0', 'node-gyp@13.1.0'];
 
@@ -41,10 +52,19 @@ export function buildCorpus(
         stdio: ['ignore', 'ignore', 'inherit'],
       });
     }
-    const target = join(dir, spec.slice(0, spec.lastIndexOf('@')).replace('/', '+'));
+    const name = spec.slice(0, spec.lastIndexOf('@'));
+    const target = join(dir, name.replace('/', '+'));
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { recursive: true });
-    execFileSync('tar', ['xzf', tarball, '-C', target, '--strip-components=1']);
+    const only = ONLY[name];
+    execFileSync('tar', [
+      'xzf',
+      tarball,
+      '-C',
+      target,
+      '--strip-components=1',
+      ...(only ? ['--wildcards', ...only] : []),
+    ]);
   }
   return dir;
 }

@@ -302,7 +302,7 @@ async function main(): Promise<void> {
   };
 
   // 6. Indexing real code against universal-ctags (bench/indexer.ts).
-  report.indexer = benchIndexer(quick);
+  report.indexer = await benchIndexer(quick);
 
   rmSync(root, { recursive: true, force: true });
   const text = JSON.stringify(report, null, 2);

@@ -2,11 +2,12 @@
  * Background indexing of one workspace folder: runs the worker's `index` method (the parse
  * threads start inside the storage worker, never on this thread), one run at a time, and keeps
  * the index current from the workbench's file watcher, save events and `.git/HEAD` (a branch
- * switch). Watchers drop events in bursts, so every run is a reconcile of the whole folder: a
- * walk plus a size and mtime comparison, which re-parses only what changed.
+ * switch). File events and saves index their paths only; watchers drop events in bursts, so the
+ * other runs are a reconcile of the whole folder: a walk plus a size and mtime comparison, which
+ * re-parses only what changed.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { toCodeidxError } from '../storage/errors.ts';
 import type { Logger } from '../storage/log.ts';
@@ -39,6 +40,15 @@ export function indexSettings(folder: vscode.WorkspaceFolder): IndexSettings {
 
 /** Milliseconds a burst of file events is gathered before one run (a save: one event). */
 const DEBOUNCE_MS = 150;
+/** More changed paths than this in one run (a checkout, a generator): walk the whole folder. */
+const MAX_PATHS = 500;
+
+/** `file` relative to `folder` with forward slashes, or undefined when it is not inside. */
+export function relativePath(folder: string, file: string): string | undefined {
+  const rel = relative(folder, file);
+  if (!rel || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join('/');
+}
 
 export interface IndexerHost {
   logger: Logger;
@@ -53,10 +63,15 @@ export class FolderIndexer implements vscode.Disposable {
   private paused = false;
   private running: Promise<void> | undefined;
   private controller: AbortController | undefined;
-  private pending: { full: boolean; reasons: Set<IndexReason> } | undefined;
+  /** The next run; `paths` set: only those changed files (watcher and save events), else the whole folder. */
+  private pending: { full: boolean; reasons: Set<IndexReason>; paths?: Set<string> } | undefined;
   /** Reasons gathered while a burst of events is debounced. */
   private gathering = new Set<IndexReason>();
+  /** Changed paths gathered with them (relative to the folder); undefined: a whole-folder run. */
+  private gatheringPaths: Set<string> | undefined = new Set();
   private lastReasons: IndexReason[] = [];
+  /** A run of changed paths failed or was cancelled: the next run walks the whole folder. */
+  private missed = false;
   private debounce: NodeJS.Timeout | undefined;
   private progress = { done: 0, total: 0 };
   private runs = 0;
@@ -142,12 +157,28 @@ export class FolderIndexer implements vscode.Disposable {
     this.request(this.pending?.full ?? false, 'resume');
   }
 
-  /** Asks for a run (`full`: re-parse every file); runs now, or after the one in progress. */
-  request(full: boolean, reason: IndexReason): void {
+  /**
+   * Asks for a run (`full`: re-parse every file); runs now, or after the one in progress.
+   * `paths`: only these files changed (see `schedule`); without them the whole folder is walked.
+   */
+  request(full: boolean, reason: IndexReason, paths?: Set<string>): void {
     clearTimeout(this.debounce);
     const reasons = new Set([...(this.pending?.reasons ?? []), ...this.gathering, reason]);
     this.gathering.clear();
-    this.pending = { full: full || (this.pending?.full ?? false), reasons };
+    this.gatheringPaths = new Set();
+    const before = this.pending;
+    // Paths add up until a whole-folder run is asked for, which covers them all.
+    const partial =
+      paths &&
+      !full &&
+      !this.missed &&
+      (!before || before.paths) &&
+      paths.size + (before?.paths?.size ?? 0) <= MAX_PATHS;
+    this.pending = {
+      full: full || (before?.full ?? false),
+      reasons,
+      ...(partial ? { paths: new Set([...(before?.paths ?? []), ...paths]) } : {}),
+    };
     if (!this.paused && !this.disposed && this.settings.enabled && this.started)
       this.running ??= this.loop();
     this.changed();
@@ -167,10 +198,17 @@ export class FolderIndexer implements vscode.Disposable {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private schedule(reason: IndexReason): void {
+  /** Gathers an event (`uri`: the changed file or folder; none: the whole folder) for one run. */
+  private schedule(reason: IndexReason, uri?: vscode.Uri): void {
     clearTimeout(this.debounce);
     this.gathering.add(reason);
-    this.debounce = setTimeout(() => this.request(false, reason), DEBOUNCE_MS);
+    const rel = uri ? relativePath(this.db.folder.uri.fsPath, uri.fsPath) : undefined;
+    if (rel === undefined) this.gatheringPaths = undefined;
+    else this.gatheringPaths?.add(rel);
+    // A save is one file the user waits for: run now (the watcher's change event for the same
+    // file comes later and finds it unchanged). Other events come in bursts: gather them.
+    if (reason === 'save') return this.request(false, reason, this.gatheringPaths);
+    this.debounce = setTimeout(() => this.request(false, reason, this.gatheringPaths), DEBOUNCE_MS);
     if (this.paused) this.pending ??= { full: false, reasons: new Set() };
   }
 
@@ -179,9 +217,13 @@ export class FolderIndexer implements vscode.Disposable {
     await Promise.resolve();
     try {
       while (this.pending && !this.paused && !this.disposed && this.settings.enabled) {
-        const { full, reasons } = this.pending;
+        const { full, reasons, paths } = this.pending;
         this.pending = undefined;
-        if (await this.runOnce(full)) this.lastReasons = [...reasons].sort();
+        const done = await this.runOnce(full, paths);
+        if (done) this.lastReasons = [...reasons].sort();
+        // A run of changed paths that did not complete left them out: the next run walks the folder.
+        if (paths && !done) this.missed = true;
+        if (!paths && done) this.missed = false;
       }
     } finally {
       this.running = undefined;
@@ -192,7 +234,7 @@ export class FolderIndexer implements vscode.Disposable {
   }
 
   /** One run; true when it completed. */
-  private async runOnce(full: boolean): Promise<boolean> {
+  private async runOnce(full: boolean, paths?: Set<string>): Promise<boolean> {
     const client = this.db.client;
     if (!client || client.closed) return false;
     if (!this.schemaCurrent()) {
@@ -211,6 +253,7 @@ export class FolderIndexer implements vscode.Disposable {
           exclude: this.settings.exclude,
           maxFileBytes: this.settings.maxFileSizeKiB * 1024,
           cpuShare: this.settings.cpuShare,
+          ...(paths ? { paths: [...paths] } : {}),
         },
         {
           signal: controller.signal,
@@ -220,7 +263,8 @@ export class FolderIndexer implements vscode.Disposable {
           },
         },
       );
-      this.last = summary;
+      // Skips are counted by whole-folder runs; a run over a few changed paths keeps those counts.
+      this.last = paths && this.last ? { ...summary, skipped: this.last.skipped } : summary;
       this.problem = undefined;
       this.runs++;
       this.host.logger.info(
@@ -256,7 +300,7 @@ export class FolderIndexer implements vscode.Disposable {
       vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString() &&
       languageOf(uri.fsPath) !== undefined;
     const onFile = (uri: vscode.Uri): void => {
-      if (relevant(uri)) this.schedule('files');
+      if (relevant(uri)) this.schedule('files', uri);
     };
     const watcher = vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(folder, '**/*'),
@@ -271,10 +315,10 @@ export class FolderIndexer implements vscode.Disposable {
           uri.scheme === 'file' &&
           vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString()
         )
-          this.schedule('files');
+          this.schedule('files', uri);
       }),
       vscode.workspace.onDidSaveTextDocument((doc) => {
-        if (relevant(doc.uri)) this.schedule('save');
+        if (relevant(doc.uri)) this.schedule('save', doc.uri);
       }),
     );
     // The workbench's watcher excludes .git; a Node watcher on the folder sees HEAD change.

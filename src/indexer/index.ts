@@ -4,10 +4,16 @@ import { CodeidxError, sqliteCode } from '../storage/errors.ts';
 import { immediateTransaction } from '../storage/database/lock.ts';
 import { validateRecord, type ValidRecord } from '../storage/index/records.ts';
 import type { CancelFlag } from '../storage/types.ts';
-import { planIndex } from './incremental.ts';
-import { parseFiles, type PoolOptions } from './pool.ts';
+import { planIndex, type IndexPlan, type StoredFile } from './incremental.ts';
+import { parseFiles, type ParsePool, type PoolOptions } from './pool.ts';
 import type { ParseTask } from './protocol.ts';
-import { walkFolder, type SkipReason, type WalkOptions } from './walk.ts';
+import {
+  walkFolder,
+  walkPaths,
+  type SkipReason,
+  type WalkOptions,
+  type WalkResult,
+} from './walk.ts';
 
 export interface IndexProgress {
   phase: 'walk' | 'delete' | 'parse' | 'done';
@@ -23,6 +29,13 @@ export interface IndexOptions extends WalkOptions, PoolOptions {
   batchSize?: number;
   onProgress?: (event: IndexProgress) => void;
   cancel?: CancelFlag;
+  /**
+   * Only these paths changed (relative to the folder, forward slashes; file-watcher events):
+   * check them, not the whole folder. A path that is a folder now makes it a whole-folder run.
+   */
+  paths?: readonly string[];
+  /** Parse threads kept between runs (see ParsePool); by default the run starts its own. */
+  pool?: ParsePool;
 }
 
 export interface IndexSummary {
@@ -60,9 +73,8 @@ export async function indexFolder(
   if (service.writeBlocked) throw service.writeBlocked;
   const progress = options.onProgress ?? (() => {});
   progress({ phase: 'walk', done: 0, total: 0, message: 'Listing files…' });
-  const walk = walkFolder(folder, options);
   const repo = service.repo();
-  const plan = planIndex(walk.files, repo.listFiles(), { full: options.full });
+  const { walk, plan } = planRun(folder, repo.listFiles(), options);
   const skipped: IndexSummary['skipped'] = { ...walk.skipped, 'parse-error': 0 };
   const errors: IndexSummary['errors'] = [];
   const remove = (paths: string[]): void => {
@@ -125,7 +137,10 @@ export async function indexFolder(
     }
   };
 
-  for await (const r of parseFiles(tasks, options)) {
+  const results = options.pool
+    ? options.pool.parse(tasks, options.cancel)
+    : parseFiles(tasks, options);
+  for await (const r of results) {
     const task = tasks[r.id]!;
     done++;
     if (done % 50 === 0 || done === total)
@@ -167,6 +182,33 @@ export async function indexFolder(
   };
   progress({ phase: 'done', done: total, total, message: `Indexed ${stats.files} files` });
   return summary;
+}
+
+/** The walk (of the folder, or of the changed paths only) and what it means for the index. */
+function planRun(
+  folder: string,
+  stored: StoredFile[],
+  options: IndexOptions,
+): { walk: WalkResult; plan: IndexPlan } {
+  if (options.paths && !options.full) {
+    const walk = walkPaths(folder, options.paths, options);
+    if (!walk.needsWalk) {
+      const listed = new Set(walk.files.map((f) => f.path));
+      const gone = new Set(walk.gone);
+      const under = walk.gone.map((p) => `${p}/`);
+      const plan = planIndex(
+        walk.files,
+        stored.filter((s) => listed.has(s.path)),
+        {},
+      );
+      plan.toDelete = stored
+        .filter((s) => gone.has(s.path) || under.some((u) => s.path.startsWith(u)))
+        .map((s) => s.path);
+      return { walk, plan };
+    }
+  }
+  const walk = walkFolder(folder, options);
+  return { walk, plan: planIndex(walk.files, stored, { full: options.full }) };
 }
 
 /** A refusal about one record (a constraint, a value too big), not about the database. */

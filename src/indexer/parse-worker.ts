@@ -45,8 +45,16 @@ async function handle(task: ParseTask): Promise<ParseResult> {
   };
 }
 
+/** Rest owed by the last file under a CPU share, and when it was finished. */
+let owed = 0;
+let finishedAt = 0;
+
 parentPort!.on('message', (task: ParseTask) => {
   chain = chain.then(async () => {
+    // Throttle: busy for `share` of the time. The rest is taken before the next file, less the
+    // time the thread sat idle meanwhile, so a file saved after a pause is not kept waiting.
+    const rest = owed - (performance.now() - finishedAt);
+    if (rest > 0) await sleep(rest);
     const t0 = performance.now();
     let result: ParseResult;
     try {
@@ -56,8 +64,8 @@ parentPort!.on('message', (task: ParseTask) => {
     }
     if (wasmHeapBytes() > setup.maxHeapBytes) result.retire = true;
     parentPort!.postMessage(result);
-    // Throttle: busy for `share` of the time, asleep for the rest.
     const share = setup.cpuShare;
-    if (share > 0 && share < 1) await sleep(((performance.now() - t0) * (1 - share)) / share);
+    finishedAt = performance.now();
+    owed = share > 0 && share < 1 ? ((finishedAt - t0) * (1 - share)) / share : 0;
   });
 });

@@ -71,66 +71,131 @@ interface Slot {
   error?: Error;
 }
 
-/**
- * Parses files in worker threads and yields results in completion order. Cancelling stops
- * dispatch and ends the run with CANCELLED; the workers end with the run.
- */
-export async function* parseFiles(
-  tasks: readonly ParseTask[],
-  options: PoolOptions & { cancel?: CancelFlag } = {},
-): AsyncGenerator<ParseResult> {
-  const share = options.cpuShare ?? 1;
-  if (!(share > 0 && share <= 1)) {
-    throw new CodeidxError(
-      'INVALID_ARGUMENT',
-      `cpuShare must be above 0 and at most 1, not ${share}.`,
-      {
-        hint: 'Use a fraction such as 0.5 for half of each worker’s time.',
-      },
-    );
-  }
-  const count = Math.max(
-    1,
-    Math.min(options.workers ?? defaultWorkerCount(share), tasks.length || 1),
-  );
-  const recycleAfter = options.recycleAfter ?? 4000;
-  const bigBytes = options.bigFileBytes ?? BIG_FILE_BYTES;
-  /** Big files, waiting for the first worker. */
-  const deferred: ParseTask[] = [];
-  // Big files first: the first worker starts on them while the others take the small ones, so
-  // no worker is left alone with a big file at the end.
-  const queue: ParseTask[] = [];
-  for (const t of tasks) (t.size >= bigBytes ? deferred : queue).push(t);
-  const setup: WorkerSetup = {
-    cpuShare: share,
-    locals: options.locals ?? false,
-    maxHeapBytes: options.maxHeapBytes ?? MAX_HEAP_BYTES,
-  };
-  const url = options.workerUrl ?? defaultParseWorkerUrl();
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const results: ParseResult[] = [];
+/** What one run of a pool needs back from the workers' handlers. */
+interface Run {
+  byId: Map<number, ParseTask>;
+  results: ParseResult[];
   /** Files a crashed worker held but had not started. */
-  const requeued: ParseTask[] = [];
-  let wake: (() => void) | undefined;
-  let next = 0;
-  let received = 0;
+  requeued: ParseTask[];
+  wake?: () => void;
+}
 
-  const notify = (): void => {
-    wake?.();
-    wake = undefined;
-  };
-  const spawn = (): Slot => {
+/**
+ * Parse worker threads that outlive one run: the extension keeps one per folder so that a saved
+ * file is parsed by a thread that has started and loaded its grammar already (starting threads
+ * and loading grammars was most of a save's 0.5 to 0.9 s). Runs take turns; workers start on
+ * first need, and all of them end after `idleMs` without a run (default 60 s) or on `close()`.
+ */
+export class ParsePool {
+  private readonly options: PoolOptions & { idleMs?: number };
+  private readonly setup: WorkerSetup;
+  private readonly slots: (Slot | undefined)[] = [];
+  private run: Run | undefined;
+  private turn: Promise<void> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private spawned = 0;
+
+  /** Throws INVALID_ARGUMENT for a CPU share outside (0, 1]. */
+  constructor(options: PoolOptions & { idleMs?: number } = {}) {
+    const share = options.cpuShare ?? 1;
+    if (!(share > 0 && share <= 1)) {
+      throw new CodeidxError(
+        'INVALID_ARGUMENT',
+        `cpuShare must be above 0 and at most 1, not ${share}.`,
+        { hint: 'Use a fraction such as 0.5 for half of each worker’s time.' },
+      );
+    }
+    this.options = options;
+    this.setup = {
+      cpuShare: share,
+      locals: options.locals ?? false,
+      maxHeapBytes: options.maxHeapBytes ?? MAX_HEAP_BYTES,
+    };
+  }
+
+  /** Worker threads started over the pool's life. */
+  get started(): number {
+    return this.spawned;
+  }
+
+  /** Worker threads alive now. */
+  get threads(): number {
+    return this.slots.filter((s) => s && !s.retired).length;
+  }
+
+  /**
+   * Parses `tasks` and yields results in completion order; one run at a time (a second waits for
+   * the first). Cancelling stops dispatch and ends the run with CANCELLED; a run that ends early
+   * ends the workers that still hold its files, so no stale answer reaches the next run.
+   */
+  async *parse(tasks: readonly ParseTask[], cancel?: CancelFlag): AsyncGenerator<ParseResult> {
+    if (this.closed) throw new CodeidxError('INTERNAL', 'The parse pool is closed.');
+    const previous = this.turn;
+    let release!: () => void;
+    this.turn = new Promise((resolve) => (release = resolve));
+    await previous;
+    clearTimeout(this.idleTimer);
+    for (const s of this.slots) s?.worker.ref();
+    try {
+      yield* this.runTasks(tasks, cancel);
+    } finally {
+      for (const s of this.slots) if (s && s.inflight.size > 0) this.retire(s);
+      this.run = undefined;
+      release();
+      this.armIdle();
+    }
+  }
+
+  /** Ends every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    const live = this.slots.filter((s): s is Slot => s !== undefined);
+    this.slots.length = 0;
+    await Promise.all(live.map((s) => this.retire(s)));
+  }
+
+  private retire(slot: Slot): Promise<number> {
+    slot.retired = true;
+    slot.inflight.clear();
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots[i] = undefined;
+    return slot.worker.terminate();
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    if (this.closed) return;
+    // An idle pool must not hold the process open (the CLI, a test run); a run refs its workers.
+    for (const s of this.slots) s?.worker.unref();
+    this.idleTimer = setTimeout(() => {
+      for (const s of this.slots) if (s) void this.retire(s);
+    }, this.options.idleMs ?? 60_000);
+    this.idleTimer.unref();
+  }
+
+  private spawn(): Slot {
+    const url = this.options.workerUrl ?? defaultParseWorkerUrl();
+    const recycleAfter = this.options.recycleAfter ?? 4000;
+    this.spawned++;
     const slot: Slot = {
-      worker: new Worker(url, { workerData: setup, resourceLimits: WORKER_LIMITS }),
+      worker: new Worker(url, { workerData: this.setup, resourceLimits: WORKER_LIMITS }),
       inflight: new Set(),
       sent: 0,
       retired: false,
     };
+    const notify = (run: Run): void => {
+      run.wake?.();
+      run.wake = undefined;
+    };
     slot.worker.on('message', (r: ParseResult) => {
-      if (!slot.inflight.delete(r.id)) return;
+      // A retired worker's late answers belong to a run that ended early: drop them.
+      const run = this.run;
+      if (slot.retired || !run || !slot.inflight.delete(r.id)) return;
       if (r.retire) slot.sent = recycleAfter; // replaced once its last files are back
-      results.push(r);
-      notify();
+      run.results.push(r);
+      notify(run);
     });
     slot.worker.on('error', (err) => (slot.error = err));
     // A crashed worker (out of memory, a grammar bug) fails only the file it was parsing: the
@@ -139,65 +204,105 @@ export async function* parseFiles(
     slot.worker.on('exit', () => {
       if (slot.retired) return;
       slot.retired = true;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots[i] = undefined;
+      const run = this.run;
+      if (!run) return;
       const [current, ...rest] = slot.inflight;
       const message = slot.error?.message ?? 'The parse worker stopped unexpectedly.';
-      if (current !== undefined) results.push({ id: current, kind: 'error', message });
-      for (const id of rest) requeued.push(byId.get(id)!);
+      if (current !== undefined) run.results.push({ id: current, kind: 'error', message });
+      for (const id of rest) run.requeued.push(run.byId.get(id)!);
       slot.inflight.clear();
-      slot.sent = recycleAfter; // replaced at the next dispatch
-      notify();
+      notify(run);
     });
     return slot;
-  };
-  const slots = Array.from({ length: count }, spawn);
+  }
 
-  const pending = (): boolean => next < queue.length || deferred.length > 0 || requeued.length > 0;
-  /** The next task for a worker: big files only to the first worker, the rest in order. */
-  const take = (acceptBig: boolean): ParseTask | undefined => {
-    if (requeued.length) return requeued.shift();
-    if (acceptBig && deferred.length) return deferred.shift();
-    return next < queue.length ? queue[next++] : undefined;
-  };
-  const dispatch = (): void => {
-    for (let i = 0; i < slots.length; i++) {
-      let slot = slots[i]!;
-      if (slot.sent >= recycleAfter && slot.inflight.size === 0 && pending()) {
-        slot.retired = true;
-        void slot.worker.terminate();
-        slot = slots[i] = spawn();
-      }
-      while (
-        slot.sent < recycleAfter &&
-        slot.inflight.size < WINDOW &&
-        results.length < MAX_BUFFERED
-      ) {
-        const task = take(i === 0);
-        if (!task) break;
-        slot.inflight.add(task.id);
-        slot.sent++;
-        slot.worker.postMessage(task);
-      }
-    }
-  };
+  private async *runTasks(
+    tasks: readonly ParseTask[],
+    cancel: CancelFlag | undefined,
+  ): AsyncGenerator<ParseResult> {
+    const count = Math.max(
+      1,
+      Math.min(this.options.workers ?? defaultWorkerCount(this.setup.cpuShare), tasks.length || 1),
+    );
+    const recycleAfter = this.options.recycleAfter ?? 4000;
+    const bigBytes = this.options.bigFileBytes ?? BIG_FILE_BYTES;
+    /** Big files, waiting for the first worker. */
+    const deferred: ParseTask[] = [];
+    // Big files first: the first worker starts on them while the others take the small ones, so
+    // no worker is left alone with a big file at the end.
+    const queue: ParseTask[] = [];
+    for (const t of tasks) (t.size >= bigBytes ? deferred : queue).push(t);
+    const run: Run = (this.run = {
+      byId: new Map(tasks.map((t) => [t.id, t])),
+      results: [],
+      requeued: [],
+    });
+    let next = 0;
+    let received = 0;
 
-  try {
+    const pending = (): boolean =>
+      next < queue.length || deferred.length > 0 || run.requeued.length > 0;
+    /** The next task for a worker: big files only to the first worker, the rest in order. */
+    const take = (acceptBig: boolean): ParseTask | undefined => {
+      if (run.requeued.length) return run.requeued.shift();
+      if (acceptBig && deferred.length) return deferred.shift();
+      return next < queue.length ? queue[next++] : undefined;
+    };
+    const dispatch = (): void => {
+      for (let i = 0; i < count; i++) {
+        let slot = this.slots[i];
+        if (!pending()) break;
+        if (slot && slot.sent >= recycleAfter && slot.inflight.size === 0) {
+          void this.retire(slot);
+          slot = undefined;
+        }
+        if (!slot || slot.retired) slot = this.slots[i] = this.spawn();
+        while (
+          slot.sent < recycleAfter &&
+          slot.inflight.size < WINDOW &&
+          run.results.length < MAX_BUFFERED
+        ) {
+          const task = take(i === 0);
+          if (!task) break;
+          slot.inflight.add(task.id);
+          slot.sent++;
+          slot.worker.postMessage(task);
+        }
+      }
+    };
+
     while (received < tasks.length) {
-      if (options.cancel && Atomics.load(options.cancel, 0) !== 0) {
+      if (cancel && Atomics.load(cancel, 0) !== 0) {
         throw new CodeidxError('CANCELLED', 'Indexing was cancelled.', {
           hint: 'Files written before the cancel stay; the next run continues from them.',
         });
       }
       dispatch();
-      if (results.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      while (results.length) {
-        const r = results.shift()!;
-        if (!byId.has(r.id)) continue;
+      if (run.results.length === 0) await new Promise<void>((resolve) => (run.wake = resolve));
+      while (run.results.length) {
+        const r = run.results.shift()!;
+        if (!run.byId.has(r.id)) continue;
         received++;
         yield r;
       }
     }
+  }
+}
+
+/**
+ * Parses files in worker threads and yields results in completion order, with threads of its
+ * own that end with the run. Cancelling stops dispatch and ends the run with CANCELLED.
+ */
+export async function* parseFiles(
+  tasks: readonly ParseTask[],
+  options: PoolOptions & { cancel?: CancelFlag } = {},
+): AsyncGenerator<ParseResult> {
+  const pool = new ParsePool(options);
+  try {
+    yield* pool.parse(tasks, options.cancel);
   } finally {
-    for (const s of slots) s.retired = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await pool.close();
   }
 }

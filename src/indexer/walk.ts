@@ -1,5 +1,6 @@
 import {
   closeSync,
+  lstatSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -157,6 +158,118 @@ export function walkFolder(root: string, options: WalkOptions = {}): WalkResult 
   };
   visit(root, '', []);
   return { files, skipped };
+}
+
+/** What `walkPaths` found for a list of changed paths. */
+export interface PathsResult extends WalkResult {
+  /**
+   * Requested paths that are not indexable files now (gone, ignored, too large, not a known
+   * language): a stored file at such a path, or under it when it was a folder, leaves the index.
+   */
+  gone: string[];
+  /** A requested path is a folder now (created, or renamed into place): walk the whole folder. */
+  needsWalk: boolean;
+}
+
+/**
+ * The `walkFolder` rules applied to a few changed paths only (relative, forward slashes), for
+ * file-watcher events: each path's ancestors' `.gitignore` files are read, not the whole tree.
+ */
+export function walkPaths(
+  root: string,
+  paths: readonly string[],
+  options: WalkOptions = {},
+): PathsResult {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const skipped: Record<SkipReason, number> = {
+    ignored: 0,
+    unsupported: 0,
+    'too-large': 0,
+    symlink: 0,
+    binary: 0,
+    unreadable: 0,
+  };
+  const files: WalkedFile[] = [];
+  const gone: string[] = [];
+  let needsWalk = false;
+  const realRoot = realpathSync(root);
+  const base = ignore()
+    .add(DEFAULT_IGNORES)
+    .add(options.exclude ?? []);
+  const info = readText(join(root, '.git', 'info', 'exclude'));
+  if (info) base.add(info);
+  /** Rules per folder; null for a folder that is ignored itself. */
+  const rulesOf = new Map<string, { at: string; ig: Ignore }[] | null>();
+  /** The rules that apply inside folder `rel`, or undefined when the folder itself is ignored. */
+  const rulesFor = (rel: string): { at: string; ig: Ignore }[] | undefined => {
+    const known = rulesOf.get(rel);
+    if (known !== undefined) return known ?? undefined;
+    let rules: { at: string; ig: Ignore }[] | undefined = [];
+    if (rel) {
+      const cut = rel.lastIndexOf('/');
+      const parent = rulesFor(cut < 0 ? '' : rel.slice(0, cut));
+      rules = parent && !isIgnored(base, parent, `${rel}/`) ? parent : undefined;
+    }
+    if (rules) {
+      const gitignore = readText(join(root, rel, '.gitignore'));
+      if (gitignore) rules = [...rules, { at: rel, ig: ignore().add(gitignore) }];
+    }
+    rulesOf.set(rel, rules ?? null);
+    return rules;
+  };
+  for (const path of new Set(paths)) {
+    if (!path || path.startsWith('/') || path.split('/').includes('..')) continue;
+    const full = join(root, path);
+    let link;
+    try {
+      link = lstatSync(full);
+    } catch {
+      gone.push(path); // deleted: the file, or every stored file under the folder
+      continue;
+    }
+    if (link.isDirectory()) {
+      needsWalk = true;
+      continue;
+    }
+    const cut = path.lastIndexOf('/');
+    const rules = rulesFor(cut < 0 ? '' : path.slice(0, cut));
+    const language = languageOf(path);
+    let reason: SkipReason | undefined;
+    let size = 0;
+    let mtimeMs = 0;
+    if (!rules || isIgnored(base, rules, path)) reason = 'ignored';
+    else if (cut >= 0 && !realFolder(root, realRoot, path.slice(0, cut))) reason = 'symlink';
+    else if (!language) reason = 'unsupported';
+    else if (link.isSymbolicLink() && !insideRoot(full, realRoot)) reason = 'symlink';
+    else {
+      try {
+        const stat = statSync(full);
+        if (!stat.isFile()) reason = 'symlink';
+        else if (stat.size > maxBytes) reason = 'too-large';
+        else if (options.detectBinary && isBinary(readHead(full))) reason = 'binary';
+        size = stat.size;
+        mtimeMs = stat.mtimeMs;
+      } catch {
+        reason = 'unreadable';
+      }
+    }
+    if (reason || !language) {
+      skipped[reason ?? 'unsupported']++;
+      gone.push(path);
+    } else {
+      files.push({ path, size, mtimeMs, language: language.id });
+    }
+  }
+  return { files, skipped, gone, needsWalk };
+}
+
+/** True when `rel` is a folder the walk enters: no linked folder on the way from the root. */
+function realFolder(root: string, realRoot: string, rel: string): boolean {
+  try {
+    return realpathSync(join(root, rel)) === join(realRoot, rel);
+  } catch {
+    return false;
+  }
 }
 
 /** git semantics: later (deeper) rules win, so a nested `!pattern` re-includes a file. */

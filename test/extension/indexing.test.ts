@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -188,6 +188,26 @@ export function indexingSuite(): void {
       );
       console.log(`      saved definition visible to Ctrl+T after ${Date.now() - t0} ms`);
       assert.equal(found.location.range.start.line, doc.lineCount - 3);
+    });
+
+    // Ensure files created and deleted outside the editor are indexed from the watcher's paths
+    // (a run of those paths, not a walk of the folder) and leave the index when deleted.
+    it('a file created, then deleted, outside the editor', async () => {
+      const file = join(a.fsPath, 'pkg', 'outside.py');
+      writeFileSync(file, 'class OutsideThing:\n    pass\n');
+      await until(
+        async () => (await symbols('OutsideThing')).find((s) => s.name === 'OutsideThing'),
+        'OutsideThing after the watcher saw it',
+        30_000,
+      );
+      assert.ok(snapshot(a)!.reasons.includes('files'), snapshot(a)!.reasons.join(', '));
+      assert.equal(snapshot(a)!.last?.skipped['too-large'], 1, 'the whole-folder counts stay');
+      rmSync(file);
+      await until(
+        async () => !(await symbols('OutsideThing')).some((s) => s.name === 'OutsideThing'),
+        'OutsideThing gone after the delete',
+        30_000,
+      );
     });
 
     // Ensure a branch switch (.git/HEAD changing) reconciles the index: watchers can miss a

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { indexFolder, type IndexOptions } from '../../src/indexer/index.ts';
+import { ParsePool } from '../../src/indexer/pool.ts';
 import { checkSearchIndex } from '../../src/storage/index/fts.ts';
 import { DatabaseService } from '../../src/storage/service.ts';
 
@@ -145,5 +146,47 @@ describe('indexer: incremental runs on a real database', () => {
     const s = await run({ cpuShare: 0.5 });
     assert.equal(s.parsed, 3);
     await assert.rejects(run({ full: true, cpuShare: 0 }), { code: 'INVALID_ARGUMENT' });
+  });
+  it('paths: only the changed files are looked at, deletions under a folder included', async () => {
+    write('pkg/one.py', 'def one():\n    pass\n');
+    write('pkg/two.py', 'def two():\n    pass\n');
+    await run();
+    const later = new Date(Date.now() + 60_000);
+    write('src/app.ts', 'export class AppServer {}\nexport function startAgain() {}\n');
+    write('lib/util.py', 'def not_listed():\n    pass\n'); // changed, but not in the list
+    utimesSync(join(root, 'lib/util.py'), later, later);
+    write('new.go', 'package main\n\nfunc Added() {}\n');
+    rmSync(join(root, 'pkg'), { recursive: true });
+    const s = await run({ paths: ['src/app.ts', 'new.go', 'pkg', 'gone.ts'] });
+    assert.deepEqual([s.parsed, s.removed, s.files], [2, 2, 4]);
+    assert.deepEqual(names(), ['Added', 'AppServer', 'main', 'parse_config', 'startAgain']);
+    assert.ok(checkSearchIndex(service.connection).ok);
+    // The next whole-folder run catches what the list left out.
+    assert.equal((await run()).parsed, 1);
+    assert.ok(names().includes('not_listed'));
+  });
+
+  it('paths naming a folder that exists now: the whole folder is walked', async () => {
+    await run();
+    write('added/deep.py', 'def deep():\n    pass\n');
+    const s = await run({ paths: ['added'] });
+    assert.equal(s.parsed, 1);
+    assert.ok(names().includes('deep'));
+  });
+
+  it('a kept pool parses run after run with the threads it started once', async () => {
+    const pool = new ParsePool({ workers: 1 });
+    try {
+      await run({ pool });
+      assert.equal(pool.threads, 1);
+      write('src/app.ts', 'export class Renamed {}\n');
+      const s = await run({ pool, paths: ['src/app.ts'] });
+      assert.equal(s.parsed, 1);
+      assert.ok(names().includes('Renamed'));
+      assert.equal(pool.started, 1, 'no new thread for the second run');
+    } finally {
+      await pool.close();
+    }
+    assert.equal(pool.threads, 0);
   });
 });

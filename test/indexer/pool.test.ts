@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultWorkerCount, parseFiles, type PoolOptions } from '../../src/indexer/pool.ts';
+import {
+  defaultWorkerCount,
+  ParsePool,
+  parseFiles,
+  type PoolOptions,
+} from '../../src/indexer/pool.ts';
 import type { ParseResult, ParseTask } from '../../src/indexer/protocol.ts';
 
 describe('indexer: parse pool', () => {
@@ -66,5 +71,31 @@ describe('indexer: parse pool', () => {
       [3],
     );
     assert.equal(r.filter((x) => x.kind === 'skipped').length, 19);
+  });
+  it('a kept pool: a cancelled run leaves no stale answer for the next run, and idle threads end', async () => {
+    const pool = new ParsePool({ workers: 1, idleMs: 1 });
+    try {
+      const cancel = new Int32Array(new SharedArrayBuffer(4));
+      const first = tasks(30);
+      await assert.rejects(
+        (async () => {
+          for await (const r of pool.parse(first, cancel)) {
+            assert.ok(r.id >= 0);
+            Atomics.store(cancel, 0, 1);
+          }
+        })(),
+        { code: 'CANCELLED' },
+      );
+      const second = tasks(5).map((t) => ({ ...t, path: `second/${t.path}` }));
+      const out: ParseResult[] = [];
+      for await (const r of pool.parse(second)) out.push(r);
+      assert.equal(out.length, 5);
+      for (const r of out) assert.ok(r.kind === 'record' && r.record.path.startsWith('second/'));
+      // Idle for idleMs: the threads end (polled, not timed).
+      while (pool.threads > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(pool.started >= 2, 'the cancelled run’s thread was replaced');
+    } finally {
+      await pool.close();
+    }
   });
 });

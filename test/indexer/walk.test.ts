@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { walkFolder } from '../../src/indexer/walk.ts';
+import { walkFolder, walkPaths } from '../../src/indexer/walk.ts';
 
 describe('indexer: walking a folder', () => {
   let root = '';
@@ -83,6 +83,17 @@ describe('indexer: walking a folder', () => {
     const result = walkFolder(root);
     assert.deepEqual(result.files.map((f) => f.path).sort(), ['alias.ts', 'real.ts']);
     assert.equal(result.skipped.symlink, 2, 'leak.ts and dangling.ts');
+    // walkPaths agrees, also for a path through the linked folder.
+    const listed = walkPaths(root, [
+      'real.ts',
+      'alias.ts',
+      'leak.ts',
+      'dangling.ts',
+      'linked/deep.ts',
+    ]);
+    assert.deepEqual(listed.files.map((f) => f.path).sort(), ['alias.ts', 'real.ts']);
+    assert.deepEqual(listed.gone.sort(), ['dangling.ts', 'leak.ts', 'linked/deep.ts']);
+    assert.equal(listed.skipped.symlink, 3);
   });
 
   it('returns forward-slash relative paths with size and mtime', () => {
@@ -91,5 +102,53 @@ describe('indexer: walking a folder', () => {
     assert.equal(file!.path, 'a/b/c.go');
     assert.equal(file!.size, 10);
     assert.ok(file!.mtimeMs > 0);
+  });
+  it('walkPaths applies the same rules to changed paths only, and names what is gone', () => {
+    write('.gitignore', '*.gen.ts\nlogs/\n');
+    write('a.ts');
+    write('b.gen.ts');
+    write('logs/deep/c.ts');
+    write('pkg/.gitignore', '!keep.gen.ts\nlocal.ts\n');
+    write('pkg/keep.gen.ts');
+    write('pkg/local.ts');
+    write('node_modules/x/i.ts');
+    write('notes.txt');
+    write('big.ts', 'x'.repeat(2048));
+    write('.git/info/exclude', 'secret.ts\n');
+    write('secret.ts');
+    write('untouched.ts'); // not listed: not looked at
+    const r = walkPaths(
+      root,
+      [
+        'a.ts',
+        'b.gen.ts',
+        'logs/deep/c.ts',
+        'pkg/keep.gen.ts',
+        'pkg/local.ts',
+        'node_modules/x/i.ts',
+        'notes.txt',
+        'big.ts',
+        'secret.ts',
+        'removed.ts',
+        'a.ts',
+        '../escape.ts',
+      ],
+      { maxFileBytes: 1024 },
+    );
+    assert.deepEqual(r.files.map((f) => f.path).sort(), ['a.ts', 'pkg/keep.gen.ts']);
+    assert.equal(r.files[0]!.language, 'typescript');
+    assert.deepEqual(r.gone.sort(), [
+      'b.gen.ts',
+      'big.ts',
+      'logs/deep/c.ts',
+      'node_modules/x/i.ts',
+      'notes.txt',
+      'pkg/local.ts',
+      'removed.ts',
+      'secret.ts',
+    ]);
+    assert.deepEqual([r.skipped.ignored, r.skipped.unsupported, r.skipped['too-large']], [5, 1, 1]);
+    assert.equal(r.needsWalk, false);
+    assert.equal(walkPaths(root, ['pkg']).needsWalk, true, 'a folder: walk the whole folder');
   });
 });

@@ -59,6 +59,8 @@ export interface IndexArgs {
   maxFileBytes?: number;
   /** 0 < share <= 1: how busy each parse thread may be. */
   cpuShare?: number;
+  /** Only these changed paths (relative, forward slashes), not a walk of the whole folder. */
+  paths?: string[];
 }
 
 export interface OpenResult {

@@ -129,6 +129,24 @@ function checkpointIfLarge(): void {
   }
 }
 
+let kept: { share: number; pool: import('../../indexer/pool.ts').ParsePool } | undefined;
+
+/**
+ * This writer's parse threads, kept between runs so a saved file meets a warm thread (they end
+ * after a minute without a run); a new CPU share starts new ones.
+ */
+async function parsePool(
+  cpuShare: number | undefined,
+): Promise<import('../../indexer/pool.ts').ParsePool> {
+  const share = cpuShare ?? 1;
+  if (kept?.share !== share) {
+    const { ParsePool } = await import('../../indexer/pool.ts');
+    void kept?.pool.close();
+    kept = { share, pool: new ParsePool({ cpuShare: share }) };
+  }
+  return kept.pool;
+}
+
 /**
  * Indexes a folder into this writer's database. The parse threads start from here (never from
  * the extension host's thread); progress goes out as `index` events with done/total.
@@ -151,6 +169,8 @@ async function indexIn(
   const { indexFolder } = await import('../../indexer/index.ts');
   return indexFolder(db, a.folder, {
     full: a.full,
+    pool: await parsePool(a.cpuShare),
+    ...(a.paths ? { paths: a.paths } : {}),
     exclude: a.exclude,
     maxFileBytes: a.maxFileBytes,
     cpuShare: a.cpuShare,
