@@ -182,30 +182,84 @@ function changedLine(i: number, round: number): string {
   return JSON.stringify(r);
 }
 
-/** Every import figure of the report: `import` and `size`. */
-export async function importBench(o: {
-  quick: boolean;
-  freshDb: FreshDb;
-}): Promise<{ import: Record<string, unknown>; size: Record<string, unknown> }> {
-  const files = o.quick ? 1_000 : 10_000;
-  const runs = o.quick ? 2 : 5;
+/** The import, the baselines and the re-import of unchanged files, `runs` times, interleaved. */
+async function importRatios(
+  freshDb: FreshDb,
+  files: number,
+  runs: number,
+): Promise<
+  Record<string, unknown> & { ratio: number; ratioMinimal: number; reimportSpeedup: number }
+> {
   const lines = [...syntheticLines(0, files)];
-
   // Alternate the sides to share the machine's noise; all parse the same JSON text.
   const ours: number[] = [];
   const base: number[] = [];
   const minimal: number[] = [];
   const again: number[] = [];
   for (let run = 0; run < runs; run++) {
-    base.push(baselineImport(o.freshDb(), lines, true));
-    minimal.push(baselineImport(o.freshDb(), lines, false));
-    const db = o.freshDb();
+    base.push(baselineImport(freshDb(), lines, true));
+    minimal.push(baselineImport(freshDb(), lines, false));
+    const db = freshDb();
     ours.push(await codeidxImport(db, lines));
     const t0 = performance.now();
     const report = await importJsonLines(db, feed(lines));
     if (report.unchanged !== files) throw new Error('re-import wrote unchanged files');
     again.push(performance.now() - t0);
     db.close();
+  }
+  return {
+    files,
+    runs,
+    codeidxMs: round(median(ours), 1),
+    baselineMs: round(median(base), 1),
+    minimalBaselineMs: round(median(minimal), 1),
+    ratio: round(median(ours) / median(base), 2),
+    ratioMinimal: round(median(ours) / median(minimal), 2),
+    reimportUnchangedMs: round(median(again), 1),
+    reimportSpeedup: round(median(ours) / median(again), 1),
+  };
+}
+
+/** Size per 1,000 files, then 10 rounds of re-importing 10% changed files. */
+async function sizeGrowth(freshDb: FreshDb, files: number): Promise<Record<string, unknown>> {
+  const db = freshDb();
+  await importJsonLines(db, feed(syntheticLines(0, files)));
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const initial = fileBytes(db);
+  const rounds: number[] = [];
+  for (let r = 0; r < 10; r++) {
+    const changed = Array.from({ length: files / 10 }, (_, k) =>
+      changedLine((r * 97 + k * 10) % files, r),
+    );
+    await importJsonLines(db, feed(changed));
+    rounds.push(fileBytes(db));
+  }
+  db.close();
+  return {
+    files,
+    per1000: round(initial / MB / (files / 1000), 2),
+    perRoundMb: rounds.map((b) => round(b / MB, 1)),
+    growth10Rounds: round(rounds.at(-1)! / initial, 2),
+    // Bounded means flat once free pages are reused: the last 5 rounds against round 5.
+    growthLast5Rounds: round(rounds.at(-1)! / rounds[4]!, 2),
+  };
+}
+
+/**
+ * Every import figure of the report: `import` (ratios and re-import at both sizes, the CLI's
+ * peak RSS) and `size` (per 1,000 files and growth over 10 rounds, at both sizes). The small
+ * size runs 5 times (quick: 2), the large one once.
+ */
+export async function importBench(o: {
+  quick: boolean;
+  freshDb: FreshDb;
+  sizes: readonly number[];
+}): Promise<{ import: Record<string, unknown>; size: Record<string, unknown> }> {
+  const ratios: Record<string, unknown> = {};
+  const size: Record<string, unknown> = {};
+  for (const [i, files] of o.sizes.entries()) {
+    ratios[String(files)] = await importRatios(o.freshDb, files, i === 0 ? (o.quick ? 2 : 5) : 1);
+    size[String(files)] = await sizeGrowth(o.freshDb, files);
   }
 
   // Peak RSS of the real CLI at two input sizes: flat means it streams.
@@ -218,32 +272,10 @@ export async function importBench(o: {
     rss.push(await cliImportRss(path, n));
   }
 
-  // Size per 1,000 files, then 10 rounds of re-importing 10% changed files.
-  const db = o.freshDb();
-  await importJsonLines(db, feed(lines));
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  const initial = fileBytes(db);
-  const rounds: number[] = [];
-  for (let r = 0; r < 10; r++) {
-    const changed = Array.from({ length: files / 10 }, (_, k) =>
-      changedLine((r * 97 + k * 10) % files, r),
-    );
-    await importJsonLines(db, feed(changed));
-    rounds.push(fileBytes(db));
-  }
-  db.close();
-
   return {
     import: {
-      files,
       perFile: { definitions: 20, imports: 8, symbols: 10, tags: 2 },
-      codeidxMs: round(median(ours), 1),
-      baselineMs: round(median(base), 1),
-      minimalBaselineMs: round(median(minimal), 1),
-      ratio: round(median(ours) / median(base), 2),
-      ratioMinimal: round(median(ours) / median(minimal), 2),
-      reimportUnchangedMs: round(median(again), 1),
-      reimportSpeedup: round(median(ours) / median(again), 1),
+      ...ratios,
       rss10k: rss[0],
       rss20k: rss[1],
       rssGrowth: round(rss[1]!.peakMb / rss[0]!.peakMb, 2),
@@ -251,11 +283,8 @@ export async function importBench(o: {
         'ratio <= 1.3; re-import >= 10x faster; peak RSS < 100 MB and <= 10% higher at twice the files',
     },
     size: {
-      files,
-      per1000: round(initial / MB / (files / 1000), 2),
-      perRoundMb: rounds.map((b) => round(b / MB, 1)),
-      growth10Rounds: round(rounds.at(-1)! / initial, 2),
-      note: 'MB per 1,000 files (database + WAL); growth = size after 10 rounds of re-importing 10% changed files / size after the first import',
+      ...size,
+      note: 'MB per 1,000 files (database + WAL); growth10Rounds = size after 10 rounds of re-importing 10% changed files / size after the first import; growthLast5Rounds = after round 10 / after round 5',
     },
   };
 }

@@ -16,7 +16,9 @@ import { buildMatchQuery } from '../src/storage/index/search.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
 import { benchIndexer } from './indexer.ts';
-import { benchPool } from './pool.ts';
+import { benchPool, runPool } from './pool.ts';
+import { busyControl, indexBlock, measureBlock, openClient } from './eventloop.ts';
+import { targetSummary } from './targets.ts';
 import { importBench } from './import.ts';
 import { benchSymbols } from './symbols.ts';
 
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
   report.initialMigration = { medianMs: round(median(migrationTimes)), target: '< 50 ms' };
 
   // 2. Import: ratio to plain better-sqlite3, re-import, the CLI's peak RSS, database size.
-  Object.assign(report, await importBench({ quick, freshDb }));
+  Object.assign(report, await importBench({ quick, freshDb, sizes: SEARCH_SIZES }));
 
   // 3. Search and lookup latency at two sizes; at the larger size also the open of an up-to-date
   // database, which is what activation costs.
@@ -168,10 +170,16 @@ async function main(): Promise<void> {
       commonWord: latency(legacySearch, COMMON_QUERIES),
     };
     const legacyTop = new Map(queries.map((q) => [q, legacySearch(q).map((r) => r.path)]));
-    const t2 = performance.now();
-    new MigrationManager(db, migrations).migrate({ to: 3 });
-    const migrate003Ms = performance.now() - t2;
     db.close();
+    // Migration 003 and a full-text rebuild through the client (the writer in its thread), with
+    // the longest block of this thread's event loop meanwhile; then as long beside a thread that
+    // only spins (the control: on a loaded machine the OS alone delays a ready thread).
+    const client = await openClient(db.name);
+    const { result: migrated, ...migrate003 } = await measureBlock(() => client.migrate({ to: 3 }));
+    void migrated;
+    const { result: rebuilt, ...rebuild } = await measureBlock(() => client.rebuildFts());
+    await client.close();
+    const control = await busyControl(Math.min(5000, rebuild.ms));
     const symbols = benchSymbols(db.name, n, quick); // migrates to 004 (bench/symbols.ts)
     const openMs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -189,7 +197,9 @@ async function main(): Promise<void> {
     ).length;
     sizes[String(n)] = {
       importMs: round(importMs, 1),
-      migrate003Ms: round(migrate003Ms, 1),
+      migrate003ThroughClient: migrate003,
+      rebuildFtsThroughClient: { ...rebuild, rows: rebuilt.rows },
+      busyThreadControl: control,
       symbols,
       openUpToDate: { medianMs: round(median(openMs)), target: '< 100 ms' },
       searchBefore: before,
@@ -280,6 +290,19 @@ async function main(): Promise<void> {
     };
   }
 
+  // 4b. The same beside a rebuild at the largest size, with the default pool only (each rebuild
+  // of 100,000 files takes a minute or more).
+  report.readPoolLargest = {
+    files: POPULATE_FILES,
+    ...(await runPool(largest, searchQueries(POPULATE_FILES), {
+      readers: 2,
+      ms: quick ? 1500 : 5000,
+    })),
+  };
+
+  // 4c. The import through the client: the indexer over generated sources, cold and unchanged.
+  report.indexThroughClient = await indexBlock(join(root, 'index.db'), quick ? 300 : 2_000);
+
   // 5. Peak memory while 002 populates the index over existing files, in a child process so the
   // figure is the population's alone.
   // The largest search database already holds POPULATE_FILES files: roll it back to 001.
@@ -304,6 +327,7 @@ async function main(): Promise<void> {
   // 6. Indexing real code against universal-ctags (bench/indexer.ts).
   report.indexer = await benchIndexer(quick);
 
+  report.targets = targetSummary(report, SEARCH_SIZES);
   rmSync(root, { recursive: true, force: true });
   const text = JSON.stringify(report, null, 2);
   writeFileSync(quick ? 'bench-report.quick.json' : 'bench-report.json', `${text}\n`);

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boundImportMemory, IMPORT_CACHE_KIB } from '../../src/cli/commands/import.ts';
+import { openConnection } from '../../src/storage/database/connection.ts';
 import { cliWorkspace, json, record } from './helpers.ts';
 
 describe('codeidx import', function () {
@@ -24,5 +29,19 @@ describe('codeidx import', function () {
     );
     assert.deepEqual(results.map((x) => x.path).sort(), ['src/a.ts', 'src/b.ts']);
     assert.ok(results.every((x) => typeof x.score === 'number'));
+  });
+
+  it("bounds the import connection's page cache, and sets the V8 flag only where V8 has it", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codeidx-import-mem-'));
+    const db = openConnection(join(dir, 'x.db'));
+    try {
+      assert.equal(db.pragma('cache_size', { simple: true }), -16000, 'the driver default');
+      // An unknown V8 version: no flag (V8 would print an unknown flag's error on stdout).
+      assert.equal(boundImportMemory(db, '99.0.0'), false);
+      assert.equal(db.pragma('cache_size', { simple: true }), -IMPORT_CACHE_KIB);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
