@@ -99,7 +99,7 @@ function identifier(r: () => number, i: number, k: number): string {
   const style = (i + k) % 3;
   const base =
     style === 0
-      ? words[0] + words.slice(1).map(cap).join('')
+      ? words[0]! + words.slice(1).map(cap).join('')
       : style === 1
         ? words.map(cap).join('')
         : words.join('_');

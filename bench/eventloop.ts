@@ -57,7 +57,6 @@ export async function busyControl(ms: number): Promise<Blocked> {
         w.once('error', reject);
       }),
   );
-  void result;
   return blocked;
 }
 
@@ -106,7 +105,6 @@ export async function indexBlock(
       const { result: again, ...unchanged } = await measureBlock(() =>
         client.index({ folder: dir }),
       );
-      void again;
       const control = await busyControl(Math.min(5000, cold.ms));
       return { files: result.files, cold, unchanged, busyThreadControl: control };
     } finally {

@@ -113,7 +113,10 @@ export class FolderIndexer implements vscode.Disposable {
     if (this.disposed || this.started) return;
     this.started = true;
     this.settings = indexSettings(this.db.folder);
-    if (!this.settings.enabled) return this.changed();
+    if (!this.settings.enabled) {
+      this.changed();
+      return;
+    }
     this.watch();
     this.request(false, 'open');
   }
@@ -127,7 +130,8 @@ export class FolderIndexer implements vscode.Disposable {
       this.stopWatching();
       this.pending = undefined;
       this.controller?.abort();
-      return this.changed();
+      this.changed();
+      return;
     }
     if (!before.enabled) this.watch();
     this.request(false, 'settings');
@@ -207,7 +211,10 @@ export class FolderIndexer implements vscode.Disposable {
     else this.gatheringPaths?.add(rel);
     // A save is one file the user waits for: run now (the watcher's change event for the same
     // file comes later and finds it unchanged). Other events come in bursts: gather them.
-    if (reason === 'save') return this.request(false, reason, this.gatheringPaths);
+    if (reason === 'save') {
+      this.request(false, reason, this.gatheringPaths);
+      return;
+    }
     this.debounce = setTimeout(() => this.request(false, reason, this.gatheringPaths), DEBOUNCE_MS);
     if (this.paused) this.pending ??= { full: false, reasons: new Set() };
   }
@@ -324,7 +331,7 @@ export class FolderIndexer implements vscode.Disposable {
     // The workbench's watcher excludes .git; a Node watcher on the folder sees HEAD change.
     try {
       this.head = watch(join(folder.uri.fsPath, '.git'), { persistent: false }, (_e, name) => {
-        if (name === null || String(name) === 'HEAD') {
+        if (name === null || name === 'HEAD') {
           this.host.logger.debug(`${this.db.name}: .git/HEAD changed; reconciling the index.`);
           this.schedule('branch');
         }

@@ -140,7 +140,8 @@ export class ParsePool {
     try {
       yield* this.runTasks(tasks, cancel);
     } finally {
-      for (const s of this.slots) if (s && s.inflight.size > 0) this.retire(s);
+      // A cancelled or failed run's threads end in the background; their late answers are dropped.
+      for (const s of this.slots) if (s && s.inflight.size > 0) void this.retire(s);
       this.run = undefined;
       release();
       this.armIdle();

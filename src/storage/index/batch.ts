@@ -23,11 +23,11 @@ export interface BatchWrite {
    * savepoint, so a record the database refuses leaves nothing and the error reaches the caller
    * with the rest of the batch intact.
    */
-  write(
+  write: (
     record: ValidRecord,
     indexedAt: number,
     options?: { force?: boolean; isolate?: boolean },
-  ): WriteOutcome;
+  ) => WriteOutcome;
 }
 
 type Trigger = { name: string; sql: string };
