@@ -217,18 +217,6 @@ export type DefinitionType =
   | 'property'
   | 'module';
 
-/** One definition found by a symbol search, best first (`DatabaseService.searchSymbols`). */
-export interface SymbolMatch {
-  name: string;
-  kind: DefinitionType;
-  path: string;
-  line: number;
-  column: number;
-  exported: boolean;
-  signature: string | null;
-  score: number;
-}
-
 export type ImportType = 'es-module' | 'commonjs' | 'dynamic' | 'type-only' | 'side-effect';
 
 export interface DefinitionInput {
@@ -287,18 +275,6 @@ export interface FileRow {
   hash: string;
   language: string;
   indexedAt: number;
-}
-
-/** A definition found by a symbol search, best first. */
-export interface SymbolMatch {
-  name: string;
-  kind: DefinitionType;
-  path: string;
-  line: number;
-  column: number;
-  exported: boolean;
-  signature: string | null;
-  score: number;
 }
 
 export interface DefinitionRow extends DefinitionInput {
