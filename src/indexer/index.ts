@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { BACKUP_DIR_NAME } from '../storage/backup/names.ts';
 import type { DatabaseService } from '../storage/service.ts';
 import { CodeidxError, sqliteCode } from '../storage/errors.ts';
 import { immediateTransaction } from '../storage/database/lock.ts';
@@ -74,7 +75,8 @@ export async function indexFolder(
   const progress = options.onProgress ?? (() => {});
   progress({ phase: 'walk', done: 0, total: 0, message: 'Listing files…' });
   const repo = service.repo();
-  const { walk, plan } = planRun(folder, repo.listFiles(), options);
+  const exclude = [...(options.exclude ?? []), ...ownFiles(folder, service.path)];
+  const { walk, plan } = planRun(folder, repo.listFiles(), { ...options, exclude });
   const skipped: IndexSummary['skipped'] = { ...walk.skipped, 'parse-error': 0 };
   const errors: IndexSummary['errors'] = [];
   const remove = (paths: string[]): void => {
@@ -209,6 +211,20 @@ function planRun(
   }
   const walk = walkFolder(folder, options);
   return { walk, plan: planIndex(walk.files, stored, { full: options.full }) };
+}
+
+/**
+ * gitignore patterns for codeidx's own files inside the folder: the database and everything
+ * named after it beside it (-wal, -shm, -journal, .replaced-*, .corrupt-*, restore temp files)
+ * and the default backup folder. They are the index, not code.
+ */
+export function ownFiles(folder: string, dbPath: string): string[] {
+  const rel = relative(folder, dbPath);
+  if (rel.startsWith('..') || isAbsolute(rel)) return [];
+  const dir = dirname(rel).split(sep).join('/');
+  const at = dir === '.' ? '/' : `/${dir}/`;
+  const name = basename(rel);
+  return [`${at}${name}*`, `${at}.${name}.*`, `${at}${BACKUP_DIR_NAME}/`];
 }
 
 /** A refusal about one record (a constraint, a value too big), not about the database. */

@@ -48,6 +48,17 @@ describe('indexer: incremental runs on a real database', () => {
     assert.equal(service.repo().stats().symbols, 0, 'no local symbols unless asked');
   });
 
+  // Ensure codeidx's own files are not taken for code, even ones with a source extension.
+  it("skips the database's own files and default backups as ignored, never as code", async () => {
+    write('.vscode/codeidx.db.replaced-2026-01-01.ts', 'export class NotCode {}\n');
+    write('.vscode/codeidx-backups/old.py', 'class NotCodeEither:\n    pass\n');
+    const s = await run();
+    assert.equal(s.files, 3, 'only the three sources');
+    assert.equal(s.skipped.unsupported, 0, 'the -wal and -shm are not counted as unsupported');
+    assert.ok(s.skipped.ignored >= 2, `ignored: ${s.skipped.ignored}`);
+    assert.deepEqual(names(), ['AppServer', 'main', 'parse_config', 'startApp']);
+  });
+
   it('a row the database refuses fails only its file; the batch around it is stored', async () => {
     // A stricter rule than the extractor knows: no definition may be called startApp.
     service.connection.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON definitions
