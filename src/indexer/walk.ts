@@ -78,6 +78,21 @@ export function isBinary(head: Uint8Array): boolean {
   return head.subarray(0, 8192).includes(0);
 }
 
+/** Zero counts for every skip reason. */
+function noSkips(): Record<SkipReason, number> {
+  return { ignored: 0, unsupported: 0, 'too-large': 0, symlink: 0, binary: 0, unreadable: 0 };
+}
+
+/** The rules above every .gitignore: the defaults, the user's excludes, .git/info/exclude. */
+function baseRules(root: string, options: WalkOptions): Ignore {
+  const base = ignore()
+    .add(DEFAULT_IGNORES)
+    .add(options.exclude ?? []);
+  const info = readText(join(root, '.git', 'info', 'exclude'));
+  if (info) base.add(info);
+  return base;
+}
+
 /**
  * Lists the folder's indexable files: a known language, not ignored by the `.gitignore` files
  * (nested ones apply below their folder, negations included), `.git/info/exclude`, the default
@@ -86,21 +101,10 @@ export function isBinary(head: Uint8Array): boolean {
  */
 export function walkFolder(root: string, options: WalkOptions = {}): WalkResult {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const skipped: Record<SkipReason, number> = {
-    ignored: 0,
-    unsupported: 0,
-    'too-large': 0,
-    symlink: 0,
-    binary: 0,
-    unreadable: 0,
-  };
+  const skipped = noSkips();
   const files: WalkedFile[] = [];
   const realRoot = realpathSync(root);
-  const base = ignore()
-    .add(DEFAULT_IGNORES)
-    .add(options.exclude ?? []);
-  const info = readText(join(root, '.git', 'info', 'exclude'));
-  if (info) base.add(info);
+  const base = baseRules(root, options);
   /** Rules of each folder that has a .gitignore, with the folder's relative path ('' = root). */
   const visit = (dir: string, rel: string, rules: { at: string; ig: Ignore }[]): void => {
     const gitignore = readText(join(dir, '.gitignore'));
@@ -181,23 +185,12 @@ export function walkPaths(
   options: WalkOptions = {},
 ): PathsResult {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const skipped: Record<SkipReason, number> = {
-    ignored: 0,
-    unsupported: 0,
-    'too-large': 0,
-    symlink: 0,
-    binary: 0,
-    unreadable: 0,
-  };
+  const skipped = noSkips();
   const files: WalkedFile[] = [];
   const gone: string[] = [];
   let needsWalk = false;
   const realRoot = realpathSync(root);
-  const base = ignore()
-    .add(DEFAULT_IGNORES)
-    .add(options.exclude ?? []);
-  const info = readText(join(root, '.git', 'info', 'exclude'));
-  if (info) base.add(info);
+  const base = baseRules(root, options);
   /** Rules per folder; null for a folder that is ignored itself. */
   const rulesOf = new Map<string, { at: string; ig: Ignore }[] | null>();
   /** The rules that apply inside folder `rel`, or undefined when the folder itself is ignored. */
