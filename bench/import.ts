@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from '../src/storage/database/connection.ts';
 import { importJsonLines } from '../src/storage/index/importer.ts';
+import { symbolTerms } from '../src/storage/index/symbols.ts';
 import { syntheticFile, syntheticLines } from './data.ts';
 
 type FreshDb = () => Connection;
@@ -20,11 +21,16 @@ function withWords(names: string[]): string {
   return parts.length ? `${names.join(' ')} ${split(parts.join(' '))}` : names.join(' ');
 }
 
+const tableExists = (db: Connection, name: string): boolean =>
+  db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
+  undefined;
+
 /**
  * The baseline: the same JSON lines parsed and the same rows inserted with plain prepared
  * statements in one transaction, no sync triggers, and one FTS5 row per file built in JS: with
- * `splitNames`, the very text the search_documents view defines (checked after); without, names
- * as they are (the minimal baseline).
+ * `splitNames`, the very text the search_documents view defines and the symbol terms of
+ * migration 004 (both checked after); without, names as they are and no symbol terms (the
+ * minimal baseline: no identifier splitting anywhere).
  */
 function baselineImport(db: Connection, lines: string[], splitNames: boolean): number {
   for (const { name } of db
@@ -45,6 +51,10 @@ function baselineImport(db: Connection, lines: string[], splitNames: boolean): n
     'INSERT INTO symbols (file_id, name, kind, scope, line, "column") VALUES (?, ?, ?, ?, ?, ?)',
   );
   const tag = db.prepare('INSERT INTO file_tags (file_id, tag, weight) VALUES (?, ?, ?)');
+  const hasTerms = splitNames && tableExists(db, 'symbol_terms');
+  const term = hasTerms
+    ? db.prepare('INSERT INTO symbol_terms (definition_id, kind, term, rank) VALUES (?, ?, ?, ?)')
+    : undefined;
   const fts = db.prepare(
     'INSERT INTO search_index (rowid, filename, path, definitions, imports, docstrings, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -59,7 +69,7 @@ function baselineImport(db: Connection, lines: string[], splitNames: boolean): n
           .lastInsertRowid,
       );
       for (const d of r.definitions!) {
-        def.run(
+        const { lastInsertRowid } = def.run(
           id,
           d.name,
           d.type,
@@ -70,6 +80,9 @@ function baselineImport(db: Connection, lines: string[], splitNames: boolean): n
           d.decorators ? JSON.stringify(d.decorators) : null,
           d.signature ?? null,
         );
+        if (term)
+          for (const [kind, text, rank] of symbolTerms(d.name, d.exported))
+            term.run(lastInsertRowid, kind, text, rank);
       }
       for (const m of r.imports!)
         imp.run(id, m.module, m.type, JSON.stringify(m.names), m.line ?? null);
@@ -103,6 +116,19 @@ function baselineImport(db: Connection, lines: string[], splitNames: boolean): n
       .get();
     if (differ !== 0)
       throw new Error(`the baseline indexed different text for ${String(differ)} files`);
+    if (hasTerms) {
+      const differTerms = db
+        .prepare(
+          `SELECT (SELECT count(*) FROM (SELECT * FROM symbol_terms_source EXCEPT SELECT * FROM symbol_terms))
+                + (SELECT count(*) FROM (SELECT * FROM symbol_terms EXCEPT SELECT * FROM symbol_terms_source))`,
+        )
+        .pluck()
+        .get();
+      if (differTerms !== 0)
+        throw new Error(
+          `the baseline wrote different symbol terms (${String(differTerms)} rows differ)`,
+        );
+    }
   }
   return ms;
 }
