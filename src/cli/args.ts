@@ -33,6 +33,13 @@ export const JSON_FLAG = {
   json: { type: 'boolean', help: 'print the result as JSON on stdout' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** `--limit N` / `-n N` of the read commands; `what` names the results ("results (default 20)"). */
+export function limitOption(what: string) {
+  return {
+    limit: { type: 'string', short: 'n', arg: 'N', help: `at most N ${what}`, parse: parseCount },
+  } as const satisfies Record<string, OptionSpec>;
+}
+
 export const YES_FLAG = {
   yes: { type: 'boolean', short: 'y', help: 'confirm without asking (needed without a terminal)' },
 } as const satisfies Record<string, OptionSpec>;

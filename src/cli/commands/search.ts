@@ -1,4 +1,4 @@
-import { JSON_FLAG, parseCount, TARGET, TARGET_USAGE } from '../args.ts';
+import { JSON_FLAG, limitOption, TARGET, TARGET_USAGE } from '../args.ts';
 import type { Command } from '../command.ts';
 import * as format from '../format.ts';
 import { print } from '../io.ts';
@@ -10,13 +10,7 @@ export const search: Command = {
   usage: `codeidx search TEXT ${TARGET_USAGE} [--limit N] [--json]`,
   options: {
     ...TARGET,
-    limit: {
-      type: 'string',
-      short: 'n',
-      arg: 'N',
-      help: 'at most N results (default 20)',
-      parse: parseCount,
-    },
+    ...limitOption('results (default 20)'),
     ...JSON_FLAG,
   },
   positionals: 1,

@@ -1,4 +1,4 @@
-import { JSON_FLAG, parseCount, TARGET, TARGET_USAGE } from '../args.ts';
+import { JSON_FLAG, limitOption, TARGET, TARGET_USAGE } from '../args.ts';
 import type { Command } from '../command.ts';
 import * as format from '../format.ts';
 import { print } from '../io.ts';
@@ -10,13 +10,7 @@ export const symbols: Command = {
   usage: `codeidx symbols TEXT ${TARGET_USAGE} [--limit N] [--json]`,
   options: {
     ...TARGET,
-    limit: {
-      type: 'string',
-      short: 'n',
-      arg: 'N',
-      help: 'at most N definitions (default 50)',
-      parse: parseCount,
-    },
+    ...limitOption('definitions (default 50)'),
     ...JSON_FLAG,
   },
   positionals: 1,
