@@ -31,6 +31,14 @@ const SCORE = `-bm25(search_index, ${COLUMN_WEIGHTS.join(', ')})
   + CASE WHEN search_index.rowid IN (SELECT file_id FROM definitions WHERE name = @exact COLLATE NOCASE)
          THEN ${EXACT_NAME_BOOST} ELSE 0 END`;
 
+/** Rows ranked past the limit, so that a group tied at the cut is seen whole (see search()). */
+const TIE_WINDOW = 64;
+
+interface Ranked {
+  id: number;
+  score: number;
+}
+
 interface RawDefinition {
   id: number;
   fileId: number;
@@ -56,6 +64,7 @@ export class IndexReads {
     searchTop: Statement;
     searchAll: Statement;
     searchRow: Statement;
+    pathOf: Statement;
     stats: Statement;
     list: Statement;
   };
@@ -92,9 +101,9 @@ export class IndexReads {
            (SELECT count(*) FROM symbols) AS symbols,
            (SELECT count(*) FROM file_tags) AS tags`,
       ),
-      // Search runs in phases (see search()): the best limit + 1 rows by score alone, the
-      // snippets of the rows shown, and only on a tie at the cut the full ranking by score and
-      // path. The score expression is the same text in both rankings, so equal rows score equal.
+      // Search runs in phases (see search()): the best limit + TIE_WINDOW rows by score alone,
+      // the paths of rows tied at the cut, the snippets of the rows shown, and only when the
+      // tie reaches past the window the full ranking by score and path. The score expression is the same text in both rankings, so equal rows score equal.
       searchTop: db.prepare(
         `SELECT rowid AS id, ${SCORE} AS score FROM search_index
          WHERE search_index MATCH @match ORDER BY score DESC LIMIT @limit`,
@@ -106,6 +115,7 @@ export class IndexReads {
       ),
       // CAST: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a REAL rowid constraint
       // (it would return every match, so the snippet of another file).
+      pathOf: db.prepare('SELECT path FROM files WHERE id = ?').pluck(),
       searchRow: db.prepare(
         `SELECT f.path AS path, f.language AS language,
            snippet(search_index, -1, '[', ']', '…', 12) AS snippet
@@ -152,18 +162,29 @@ export class IndexReads {
     const { match, exactName } = buildMatchQuery(text);
     const limit = clampLimit(options.limit, 20);
     const params = { match, exact: exactName ?? null };
-    const { searchTop, searchAll, searchRow } = this.statements;
+    const { searchTop, searchAll, searchRow, pathOf } = this.statements;
     return this.db.transaction(() => {
-      // Ranking by score alone spares a files lookup per match (about a third of the time for
-      // a word in every file). Its first `limit` rows are the answer unless the row after them
-      // ties with the last one: then only the path can order them, and the full ranking runs.
-      let top = searchTop.all({ ...params, limit: limit + 1 }) as { id: number; score: number }[];
-      if (top.length > limit && top[limit]!.score === top[limit - 1]!.score) {
-        top = searchAll.all({ ...params, limit }) as { id: number; score: number }[];
+      // Ranking by score alone spares a files lookup per match (about half the time for a word in
+      // every file). Ties at the cut are ordered by path: the window past the limit holds the
+      // whole tied group unless it reaches the window's end, and only then does the full ranking
+      // (scores, paths and a sort of every match) run.
+      const ranked = searchTop.all({ ...params, limit: limit + TIE_WINDOW }) as Ranked[];
+      let chosen: (Ranked & { path?: string })[];
+      if (ranked.length <= limit) {
+        chosen = ranked;
       } else {
-        top = top.slice(0, limit);
+        const cut = ranked[limit - 1]!.score;
+        if (ranked.length === limit + TIE_WINDOW && ranked.at(-1)!.score === cut) {
+          chosen = searchAll.all({ ...params, limit }) as Ranked[];
+        } else {
+          chosen = ranked
+            .filter((r) => r.score >= cut)
+            .map((r) => ({ ...r, path: r.score === cut ? (pathOf.get(r.id) as string) : '' }))
+            .sort((a, b) => b.score - a.score || compareText(a.path, b.path))
+            .slice(0, limit);
+        }
       }
-      const results = top.map(({ id, score }) => ({
+      const results = chosen.map(({ id, score }) => ({
         ...(searchRow.get({ match, id }) as Omit<SearchResult, 'score'>),
         score,
       }));

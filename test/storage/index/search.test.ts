@@ -59,32 +59,38 @@ describe('search: queries, ranking and snippets', () => {
     assert.match(top[0]!.snippet, /\[Observable\]/);
   });
 
-  it('ranks ties by path, past the cut too, and gives each result its own snippet', () => {
-    const db = t.open();
-    const repo = new Repository(db);
-    // 30 files with the same text score the same: only the path orders them.
-    for (let i = 29; i >= 0; i--) {
-      repo.upsertFile(fileRecord(`src/t${String(i).padStart(2, '0')}.ts`, ['sameTwin']));
-    }
-    repo.upsertFile(fileRecord('src/zz.ts', ['otherTwin']));
-    const top = repo.search('twin', { limit: 5 }).map((r) => r.path);
-    const full = db
-      .prepare(
-        `SELECT f.path FROM search_index JOIN files f ON f.id = search_index.rowid
-         WHERE search_index MATCH '"twin"*'
-         ORDER BY -bm25(search_index, 10, 2, 6, 1, 1, 3) DESC, f.path LIMIT 5`,
-      )
-      .pluck()
-      .all();
-    assert.deepEqual(top, full);
-    assert.deepEqual(top, ['src/t00.ts', 'src/t01.ts', 'src/t02.ts', 'src/t03.ts', 'src/t04.ts']);
-    // A JS number binds as REAL, which FTS5 ignores as a rowid constraint: each snippet must
-    // still come from its own file.
-    for (const r of repo.search('twin', { limit: 40 })) {
-      const name = r.path === 'src/zz.ts' ? 'other' : 'same';
-      assert.match(r.snippet, new RegExp(name), r.path);
-    }
-  });
+  // 30 tied files fit in the window ranked past the limit; 100 reach past it (the full ranking).
+  for (const tied of [30, 100]) {
+    it(`ranks ${tied} tied files by path, past the cut too, each with its own snippet`, () => {
+      const db = t.open();
+      const repo = new Repository(db);
+      // Files with the same text score the same: only the path orders them. Inserted in reverse
+      // so that neither rowid nor insertion order agrees with the path.
+      for (let i = tied - 1; i >= 0; i--) {
+        repo.upsertFile(fileRecord(`src/t${String(i).padStart(3, '0')}.ts`, ['sameTwin']));
+      }
+      repo.upsertFile(fileRecord('src/zz.ts', ['otherTwin']));
+      for (const limit of [5, 20]) {
+        const top = repo.search('twin', { limit }).map((r) => r.path);
+        const full = db
+          .prepare(
+            `SELECT f.path FROM search_index JOIN files f ON f.id = search_index.rowid
+             WHERE search_index MATCH '"twin"*'
+             ORDER BY -bm25(search_index, 10, 2, 6, 1, 1, 3) DESC, f.path LIMIT ?`,
+          )
+          .pluck()
+          .all(limit);
+        assert.deepEqual(top, full);
+        assert.deepEqual(top.slice(0, 3), ['src/t000.ts', 'src/t001.ts', 'src/t002.ts']);
+      }
+      // A JS number binds as REAL, which FTS5 ignores as a rowid constraint: each snippet must
+      // still come from its own file.
+      for (const r of repo.search('twin', { limit: 40 })) {
+        const name = r.path === 'src/zz.ts' ? 'other' : 'same';
+        assert.match(r.snippet, new RegExp(name), r.path);
+      }
+    });
+  }
 
   it('finds a prefix of any length through the prefix indexes, and rebuild keeps them', () => {
     const db = t.open();
