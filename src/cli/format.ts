@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { IndexSummary } from '../indexer/index.ts';
 import type { CodeidxError } from '../storage/errors.ts';
-import { formatBytes as bytes, printable as p } from '../storage/text.ts';
+import { formatBytes as bytes, printable as p, formatCount } from '../storage/text.ts';
 import type {
   BackupResult,
   HealthReport,
@@ -135,7 +135,7 @@ export function searchResults(results: SearchResult[]): string {
 
 /** `codeidx index`: what the index holds now, what this run did, and what it skipped and why. */
 export function indexSummary(folder: string, s: IndexSummary): string {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   const lines = [
     `Indexed ${p(folder)} in ${ms(s.ms)}: ${n(s.files)} file(s) in the index (${n(s.parsed)} parsed, ${n(s.unchanged)} unchanged, ${n(s.removed)} removed).`,
     `  ${n(s.definitions)} definitions, ${n(s.imports)} imports.`,

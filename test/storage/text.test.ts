@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openConnection } from '../../src/storage/database/connection.ts';
-import { formatBytes, printable, printableLines } from '../../src/storage/text.ts';
+import { formatBytes, formatCount, printable, printableLines } from '../../src/storage/text.ts';
 import { fileRecord } from '../helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -123,5 +123,11 @@ describe('sizes', () => {
     assert.equal(formatBytes(1023), '1023 B');
     assert.equal(formatBytes(1536), '1.5 KiB');
     assert.equal(formatBytes(5 * 1024 * 1024), '5.0 MiB');
+  });
+
+  it('formatCount groups thousands as en-US does', () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 100_000, 1_234_567, -4321, 2 ** 40]) {
+      assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
+    }
   });
 });

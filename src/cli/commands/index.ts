@@ -8,6 +8,7 @@ import type { Command, Io } from '../command.ts';
 import * as format from '../format.ts';
 import { print } from '../io.ts';
 import { serviceOptions, withService } from '../target.ts';
+import { formatCount } from '../../storage/text.ts';
 
 export const index: Command = {
   name: 'index',
@@ -93,7 +94,7 @@ function cancelled(io: Io, error: CodeidxError): void {
   const committed = error.details.committedFiles;
   const kept =
     typeof committed === 'number'
-      ? `${committed.toLocaleString('en-US')} file(s) written before the cancel stay in the index`
+      ? `${formatCount(committed)} file(s) written before the cancel stay in the index`
       : 'Files written before the cancel stay in the index';
   io.err(
     `codeidx index: cancelled. ${kept}; run codeidx index again to finish (unchanged files are not parsed again).\n`,

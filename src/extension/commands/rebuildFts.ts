@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { guarded, pickFolder, type CommandHandler } from './shared.ts';
+import { formatCount } from '../../storage/text.ts';
 
 /** CodeIdx: Rebuild Full-Text Index — under a cancellable progress notification. */
 export const rebuildFts: CommandHandler = async (host, o) => {
@@ -13,7 +14,7 @@ export const rebuildFts: CommandHandler = async (host, o) => {
       o,
     );
     void vscode.window.showInformationMessage(
-      `CodeIdx (${db.name}): rebuilt the full-text index: ${result.rows.toLocaleString('en-US')} files in ${Math.round(result.ms)} ms.`,
+      `CodeIdx (${db.name}): rebuilt the full-text index: ${formatCount(result.rows)} files in ${Math.round(result.ms)} ms.`,
     );
     return result;
   });

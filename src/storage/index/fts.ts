@@ -1,6 +1,7 @@
 import { throwIfCancelled, type Connection } from '../database/connection.ts';
 import { immediateTransaction } from '../database/lock.ts';
 import type { CancelFlag, ProgressListener } from '../types.ts';
+import { formatCount } from '../text.ts';
 
 const COLUMNS = 'filename, path, definitions, imports, docstrings, tags';
 const BATCH = 2000;
@@ -36,7 +37,7 @@ export function rebuildSearchIndex(
       done += changes;
       options.onProgress?.({
         phase: 'rebuild',
-        message: `Rebuilding the full-text index (${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files)`,
+        message: `Rebuilding the full-text index (${formatCount(done)} of ${formatCount(total)} files)`,
         done,
         total,
         increment: total ? (changes / total) * 100 : 100,

@@ -1,6 +1,7 @@
 /** One import line's record, and the errors an import reports about lines and batches. */
 import { CodeidxError, sqliteCode } from '../errors.ts';
 import { validateRecord, type ValidRecord } from './records.ts';
+import { formatCount } from '../text.ts';
 
 /** The raw SQLite error under a CodeidxError that `writeTransaction` wrapped, or `err` itself. */
 export function sqliteCause(err: unknown): unknown {
@@ -31,7 +32,7 @@ export function stoppedAfterCommit(
         : `The import stopped (${error.message})`;
   return new CodeidxError(
     error.code,
-    `${what} after ${committed.files.toLocaleString('en-US')} file(s) were committed from lines 1-${committed.line} (${committed.unchanged.toLocaleString('en-US')} more were unchanged); the batch in progress was rolled back and the rest of the input was not imported.`,
+    `${what} after ${formatCount(committed.files)} file(s) were committed from lines 1-${committed.line} (${formatCount(committed.unchanged)} more were unchanged); the batch in progress was rolled back and the rest of the input was not imported.`,
     {
       hint:
         error.code === 'DISK_FULL'

@@ -20,6 +20,7 @@ import {
   UNCHANGED,
 } from './importRecord.ts';
 import type { CancelFlag, ImportReport, ProgressListener } from '../types.ts';
+import { formatCount } from '../text.ts';
 
 export { MAX_BATCH_BYTES, MAX_LINE_BYTES } from './lines.ts';
 
@@ -203,7 +204,7 @@ export async function importJsonLines(
     committedLine = batch.at(-1)!.line;
     options.onProgress?.({
       phase: 'import',
-      message: `Imported ${report.files.toLocaleString('en-US')} files (${report.lines.toLocaleString('en-US')} lines read)`,
+      message: `Imported ${formatCount(report.files)} files (${formatCount(report.lines)} lines read)`,
       done: report.files,
     });
   };

@@ -4,6 +4,7 @@
  * line is reported by number and the rest still loads. `LineArena` holds a batch's line bytes.
  */
 import { isUtf8 } from 'node:buffer';
+import { formatCount } from '../text.ts';
 
 /**
  * The longest line import reads, in bytes, not counting the line break. A longer line is reported
@@ -23,7 +24,7 @@ const MIB = 1024 * 1024;
 
 function tooLong(bytes: number, max: number): string {
   const size = max >= MIB ? `${max / MIB} MiB` : `${max} bytes`;
-  return `is longer than the limit of ${size} (${bytes.toLocaleString('en-US')} bytes); skipped`;
+  return `is longer than the limit of ${size} (${formatCount(bytes)} bytes); skipped`;
 }
 
 /** Checks one line's bytes (without its line break). */

@@ -259,21 +259,32 @@ export function symbolTermsWriter(db: Connection): (fileIdsJson: string) => void
     .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'symbol_terms'")
     .get();
   if (!exists) return () => undefined; // before migration 004 (the benchmark imports at 002)
-  const definitions = db.prepare(
-    `SELECT id, name, exported FROM definitions
-     WHERE file_id IN (SELECT value FROM json_each(?))`,
-  );
+  const definitions = db
+    .prepare(
+      `SELECT id, name, exported FROM definitions
+       WHERE file_id IN (SELECT value FROM json_each(?))`,
+    )
+    .raw();
   const insert = db.prepare(
     `INSERT INTO symbol_terms (definition_id, kind, term, rank)
        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
   );
   return (files) => {
-    const rows: [number, string, string, number][] = [];
-    for (const d of definitions.all(files) as { id: number; name: string; exported: number }[]) {
-      for (const [kind, term, rank] of symbolTerms(d.name, d.exported === 1)) {
-        rows.push([d.id, kind, term, rank]);
+    // Written TERMS_PER_STATEMENT at a time: a whole batch's terms in one JSON text made megabytes
+    // of short-lived strings and arrays that V8 promoted before they died (peak RSS of an import).
+    let rows: [number, string, string, number][] = [];
+    for (const [id, name, exported] of definitions.all(files) as [number, string, number][]) {
+      for (const [kind, term, rank] of symbolTerms(name, exported === 1)) {
+        rows.push([id, kind, term, rank]);
+      }
+      if (rows.length >= TERMS_PER_STATEMENT) {
+        insert.run(JSON.stringify(rows));
+        rows = [];
       }
     }
     if (rows.length) insert.run(JSON.stringify(rows));
   };
 }
+
+/** Symbol terms written by one statement of symbolTermsWriter. */
+const TERMS_PER_STATEMENT = 1000;

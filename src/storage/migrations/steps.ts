@@ -11,6 +11,7 @@ import type {
 import { writeAudit } from './audit.ts';
 import { recordApplied, recordUndone } from './history.ts';
 import { parseChunks } from './loader.ts';
+import { formatCount } from '../text.ts';
 
 /** The steps that take the database from version `from` to `to`, in the order they run. */
 export function planSteps(
@@ -109,7 +110,7 @@ function executeSql(step: MigrationPlanStep, ctx: StepContext, share: number): n
       given += increment;
       ctx.onProgress?.({
         phase: 'populate',
-        message: `${verb(step)} ${index + 1}/${count}: ${describe(step.name)} (${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files)`,
+        message: `${verb(step)} ${index + 1}/${count}: ${describe(step.name)} (${formatCount(done)} of ${formatCount(total)} files)`,
         done,
         total,
         step: index + 1,

@@ -270,10 +270,19 @@ describe('symbol search (migration 004)', () => {
           ['with"quote_and\\slash', true],
           ['parse_parse', true],
         ]),
+        // Over a thousand terms in one batch: written in more than one statement.
+        defs(
+          'src/d.ts',
+          Array.from({ length: 600 }, (_, i): [string, boolean] => [
+            `itemNo${i}Handler`,
+            i % 2 === 0,
+          ]),
+        ),
       ]),
       { batchSize: 2 },
     );
-    assert.equal(report.files, 3);
+    assert.equal(report.files, 4);
+    assert.ok(db.prepare('SELECT count(*) FROM symbol_terms').pluck().get()! > 1000);
     // The importer computes terms in JS (symbolTerms): they must equal what the view gives.
     assert.deepEqual(stored(db), expected(db));
     assert.deepEqual(names(repo, 'zeta'), ['epsilonZeta']);
