@@ -2,7 +2,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CodeidxError } from '../storage/errors.ts';
 import type { CancelFlag } from '../storage/types.ts';
-import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
+import { defaultAssets, type AssetPaths } from './assets.ts';
+import { languageById } from './languages.ts';
+import { compileGrammar, grammarsFor } from './baseline.ts';
+import type { GrammarMessage, ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
 
 export interface PoolOptions {
   /** Worker threads (default: every core when `cpuShare` is 1, the user waiting; else cores - 1, at least 1). */
@@ -66,6 +69,8 @@ interface Slot {
   /** Ids sent and not answered, in the order sent (the worker parses in that order). */
   inflight: Set<number>;
   sent: number;
+  /** Grammars posted to this worker. */
+  grammars: Set<string>;
   /** Set when the pool ends the worker itself: its exit is not a crash. */
   retired: boolean;
   error?: Error;
@@ -95,6 +100,9 @@ export class ParsePool {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private spawned = 0;
+  /** Grammars compiled once in this thread for every worker (see baseline.ts). */
+  private readonly grammars = new Map<string, object>();
+  private assets: AssetPaths | undefined;
 
   /** Throws INVALID_ARGUMENT for a CPU share outside (0, 1]. */
   constructor(options: PoolOptions & { idleMs?: number } = {}) {
@@ -184,6 +192,7 @@ export class ParsePool {
       worker: new Worker(url, { workerData: this.setup, resourceLimits: WORKER_LIMITS }),
       inflight: new Set(),
       sent: 0,
+      grammars: new Set(),
       retired: false,
     };
     const notify = (run: Run): void => {
@@ -217,6 +226,29 @@ export class ParsePool {
       notify(run);
     });
     return slot;
+  }
+
+  /**
+   * Posts the compiled grammars a file of `language` needs to the worker, before the file: it
+   * then parses on code compiled once, in this thread, with no tier-up (see baseline.ts). A
+   * grammar that does not compile is left to the worker, which reports the error per file.
+   */
+  private sendGrammars(slot: Slot, language: string): void {
+    for (const id of grammarsFor(language)) {
+      if (slot.grammars.has(id)) continue;
+      slot.grammars.add(id);
+      let module = this.grammars.get(id);
+      if (!module) {
+        try {
+          module = compileGrammar((this.assets ??= defaultAssets()), languageById(id));
+        } catch {
+          continue;
+        }
+        this.grammars.set(id, module);
+      }
+      const message: GrammarMessage = { grammar: id, module };
+      slot.worker.postMessage(message);
+    }
   }
 
   private async *runTasks(
@@ -269,6 +301,7 @@ export class ParsePool {
           if (!task) break;
           slot.inflight.add(task.id);
           slot.sent++;
+          this.sendGrammars(slot, task.language);
           slot.worker.postMessage(task);
         }
       }
