@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { AssetPaths } from './assets.ts';
 import type { LanguageSpec } from './languages.ts';
+import { mayScopeFlags } from './v8flags.ts';
 
 /** `--liftoff-only` alone does nothing after start: its implications are set here by hand. */
 const BASELINE_FLAGS = [
@@ -37,21 +38,12 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /**
- * When the process was started with its own WebAssembly tiering flags, they are left alone:
- * restoring V8's defaults afterwards would undo them.
- */
-function flagsOwnedByUser(): boolean {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  return /liftoff|wasm-(tier|dynamic|lazy)/.test(given);
-}
-
-/**
  * Compiles a grammar's `.wasm` to baseline code only (see the module comment), synchronously so
  * that no other compile of this thread runs under the flags. The returned `WebAssembly.Module`
  * can be posted to worker threads, which then share its code.
  */
 export function compileBaseline(bytes: Uint8Array): object {
-  if (flagsOwnedByUser()) return new wasm.Module(bytes);
+  if (!mayScopeFlags(/liftoff|wasm-(tier|dynamic|lazy)/)) return new wasm.Module(bytes);
   for (const flag of BASELINE_FLAGS) setFlagsFromString(flag);
   try {
     return new wasm.Module(bytes);

@@ -16,20 +16,16 @@
  * often; nothing else changes for it.
  */
 import { setFlagsFromString } from 'node:v8';
+import { mayScopeFlags } from './v8flags.ts';
 
 const LEAN_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=20'];
 /** V8's defaults for the same flags (`node --v8-options`; 0: V8's own heuristic). */
 const DEFAULT_FLAGS = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
 let running = 0;
 
-function ownedByUser(): boolean {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  return /semi-space|heap-growing/.test(given);
-}
-
 /** Runs `body` with the heaps' growth held (see the module comment). */
 export async function withLeanHeaps<T>(body: () => Promise<T>): Promise<T> {
-  if (ownedByUser()) return body();
+  if (!mayScopeFlags(/semi-space|heap-growing/)) return body();
   if (running++ === 0) for (const flag of LEAN_FLAGS) setFlagsFromString(flag);
   try {
     return await body();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mayScopeFlags } from '../../src/indexer/v8flags.ts';
 
 const CHILD = fileURLToPath(new URL('./helpers/heap-child.ts', import.meta.url));
 const MB = 1024 * 1024;
@@ -22,5 +23,23 @@ describe('indexer: lean heaps during a run', () => {
     const lean = run('lean');
     assert.ok(lean.during <= 8 * MB, `it grew to ${lean.during} bytes inside withLeanHeaps`);
     assert.ok(lean.after > 32 * MB, 'V8’s default growth was not restored after the run');
+  });
+});
+
+describe('indexer: V8 flags', () => {
+  it('are set only on V8 versions known to have them, and never over the user’s own', () => {
+    assert.equal(mayScopeFlags(/semi-space/, '13.6.233.17-node.63'), true);
+    assert.equal(mayScopeFlags(/semi-space/, '11.3.244.8-node.38'), true);
+    // An unknown flag's error would land on stdout, in the middle of --json output.
+    assert.equal(mayScopeFlags(/semi-space/, '15.0.1'), false);
+    assert.equal(mayScopeFlags(/semi-space/, '10.2.154.26'), false);
+    const saved = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = '--max-semi-space-size=4';
+    try {
+      assert.equal(mayScopeFlags(/semi-space/, '13.6.233.17'), false);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    }
   });
 });
