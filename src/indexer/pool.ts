@@ -229,23 +229,29 @@ export class ParsePool {
   }
 
   /**
-   * Posts the compiled grammars a file of `language` needs to the worker, before the file: it
-   * then parses on code compiled once, in this thread, with no tier-up (see baseline.ts). A
-   * grammar that does not compile is left to the worker, which reports the error per file.
+   * The grammar `id` compiled to baseline code (see baseline.ts), once per pool; undefined when
+   * it does not compile, which the worker then reports per file.
    */
+  private grammar(id: string): object | undefined {
+    let module = this.grammars.get(id);
+    if (!module) {
+      try {
+        module = compileGrammar((this.assets ??= defaultAssets()), languageById(id));
+      } catch {
+        return undefined;
+      }
+      this.grammars.set(id, module);
+    }
+    return module;
+  }
+
+  /** Posts the compiled grammars a file of `language` needs to the worker, before the file. */
   private sendGrammars(slot: Slot, language: string): void {
     for (const id of grammarsFor(language)) {
       if (slot.grammars.has(id)) continue;
       slot.grammars.add(id);
-      let module = this.grammars.get(id);
-      if (!module) {
-        try {
-          module = compileGrammar((this.assets ??= defaultAssets()), languageById(id));
-        } catch {
-          continue;
-        }
-        this.grammars.set(id, module);
-      }
+      const module = this.grammar(id);
+      if (!module) continue;
       const message: GrammarMessage = { grammar: id, module };
       slot.worker.postMessage(message);
     }
@@ -260,6 +266,11 @@ export class ParsePool {
       Math.min(this.options.workers ?? defaultWorkerCount(this.setup.cpuShare), tasks.length || 1),
     );
     const recycleAfter = this.options.recycleAfter ?? 4000;
+    // Every grammar the run needs is compiled before any worker parses: the flags of a compile
+    // are process-wide, and a worker compiling its runtime's functions meanwhile would get
+    // baseline code for them too.
+    for (const language of new Set(tasks.map((t) => t.language)))
+      for (const id of grammarsFor(language)) this.grammar(id);
     const bigBytes = this.options.bigFileBytes ?? BIG_FILE_BYTES;
     /** Big files, waiting for the first worker. */
     const deferred: ParseTask[] = [];
