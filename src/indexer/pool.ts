@@ -100,6 +100,11 @@ export class ParsePool {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private spawned = 0;
+  /** Worker threads started and not yet exited (a retired one counts until it has ended). */
+  private alive = 0;
+  private mostAlive = 0;
+  /** Per slot index: the retired worker being replaced, until it has ended. */
+  private readonly ending: (Promise<number> | undefined)[] = [];
   /** Grammars compiled once in this thread for every worker (see baseline.ts). */
   private readonly grammars = new Map<string, object>();
   private assets: AssetPaths | undefined;
@@ -125,6 +130,11 @@ export class ParsePool {
   /** Worker threads started over the pool's life. */
   get started(): number {
     return this.spawned;
+  }
+
+  /** The most worker threads that were alive at once, ending ones included. */
+  get peakThreads(): number {
+    return this.mostAlive;
   }
 
   /** Worker threads alive now. */
@@ -188,6 +198,7 @@ export class ParsePool {
     const url = this.options.workerUrl ?? defaultParseWorkerUrl();
     const recycleAfter = this.options.recycleAfter ?? 4000;
     this.spawned++;
+    this.mostAlive = Math.max(this.mostAlive, ++this.alive);
     const slot: Slot = {
       worker: new Worker(url, { workerData: this.setup, resourceLimits: WORKER_LIMITS }),
       inflight: new Set(),
@@ -212,6 +223,7 @@ export class ParsePool {
     // oldest it held once its last messages are in, which 'exit' waits for (an 'error' may come
     // before them). The files it had not started go to the next worker.
     slot.worker.on('exit', () => {
+      this.alive--;
       if (slot.retired) return;
       slot.retired = true;
       const i = this.slots.indexOf(slot);
@@ -299,9 +311,17 @@ export class ParsePool {
         let slot = this.slots[i];
         if (!pending()) break;
         if (slot && slot.sent >= recycleAfter && slot.inflight.size === 0) {
-          void this.retire(slot);
-          slot = undefined;
+          // Its replacement starts once it has ended: meanwhile both would hold a WASM heap.
+          const ended = (this.ending[i] = this.retire(slot));
+          void ended.finally(() => {
+            this.ending[i] = undefined;
+            const now = this.run; // the run that waits for it, maybe a later one
+            now?.wake?.();
+            if (now) now.wake = undefined;
+          });
+          continue;
         }
+        if (this.ending[i]) continue;
         if (!slot || slot.retired) slot = this.slots[i] = this.spawn();
         while (
           slot.sent < recycleAfter &&

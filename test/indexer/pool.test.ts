@@ -78,6 +78,19 @@ describe('indexer: parse pool', () => {
     }
   });
 
+  it('a recycled worker has ended before its replacement starts: never more threads than asked', async () => {
+    const pool = new ParsePool({ workers: 2, recycleAfter: 1 });
+    try {
+      let n = 0;
+      for await (const r of pool.parse(tasks(12))) if (r.kind === 'record') n++;
+      assert.equal(n, 12);
+      assert.ok(pool.started >= 12, `only ${pool.started} workers started`);
+      assert.equal(pool.peakThreads, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('when every file is big, the first worker parses them all and none is left waiting', async () => {
     const r = await all(tasks(12), { workers: 2, bigFileBytes: 1 });
     assert.equal(r.filter((x) => x.kind === 'record').length, 12);
