@@ -1,8 +1,10 @@
-// The indexer section of `npm run bench`: `codeidx index` (bench/index-cli.ts, the whole
-// process) on a real multi-language corpus (bench/corpus.ts) against universal-ctags on the same
-// file list in the same run, a re-index with nothing changed, and peak RSS at 10,000 and 20,000
-// files (the corpus copied). Run alone: `node bench/indexer.ts [--quick]`.
-import { spawnSync } from 'node:child_process';
+// The indexer section of `npm run bench`: `codeidx index` (the bundled CLI, dist/cli.js, built
+// from the current sources: the whole process a user runs) on a real multi-language corpus
+// (bench/corpus.ts) against universal-ctags on the same file list in the same run, a re-index
+// with nothing changed, and peak RSS at 10,000 and 20,000 files (the corpus copied). Run alone:
+// `node bench/indexer.ts [--quick]`. bench/index-cli.ts runs the same from the sources, where
+// Node's type stripping adds about 30 MB to each thread.
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +15,15 @@ import { walkFolder } from '../src/indexer/walk.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { buildCorpus, CORPUS_PACKAGES, QUICK_PACKAGES, replicateCorpus } from './corpus.ts';
 
-const CLI = fileURLToPath(new URL('./index-cli.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli.js');
 const CTAGS = '/usr/bin/ctags';
+
+/** Builds dist/ from the current sources (esbuild, a few seconds). */
+function buildCli(): void {
+  const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('cannot build dist/cli.js (node esbuild.mjs)');
+}
 
 interface Run {
   ms: number;
@@ -26,17 +35,36 @@ interface Run {
   peakRssMiB: number;
 }
 
-/** One `codeidx index` process on `dir`: wall time from spawn to exit, and its summary. */
-function indexRun(dir: string, extra: string[] = []): Run {
+/**
+ * One `codeidx index --json` process on `dir`: wall time from spawn to exit, its summary, and its
+ * peak RSS (VmHWM, the kernel's own high-water mark of the whole process, sampled from /proc
+ * every 10 ms: a spike between samples counts too).
+ */
+async function indexRun(dir: string): Promise<Run> {
   const t0 = performance.now();
-  const child = spawnSync(process.execPath, [CLI, '--workspace', dir, ...extra], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+  const child = spawn(process.execPath, [CLI, 'index', '--workspace', dir, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let peakKb = 0;
+  const sample = (): void => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // the child has exited
+    }
+  };
+  const timer = setInterval(sample, 10);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearInterval(timer);
   const ms = performance.now() - t0;
-  if (child.status !== 0) throw new Error(`codeidx index failed on ${dir}: ${child.stderr}`);
-  const s = JSON.parse(child.stdout) as Omit<Run, 'ms'>;
-  return { ...s, ms: Math.round(ms), peakRssMiB: Math.round(s.peakRssMiB) };
+  if (code !== 0) throw new Error(`codeidx index failed on ${dir}: ${stderr}`);
+  const s = JSON.parse(stdout) as Omit<Run, 'ms' | 'peakRssMiB'>;
+  return { ...s, ms: Math.round(ms), peakRssMiB: Math.round(peakKb / 1024) };
 }
 
 /** universal-ctags over the same file list, or undefined where it is not installed. */
@@ -98,6 +126,7 @@ export async function saveLatency(
 
 /** Runs the section and returns its report. */
 export async function benchIndexer(quick: boolean): Promise<Record<string, unknown>> {
+  buildCli();
   const packages = quick ? QUICK_PACKAGES : CORPUS_PACKAGES;
   const corpus = buildCorpus(packages);
   const copies = mkdtempSync(join(tmpdir(), 'codeidx-corpus-copies-'));
@@ -115,8 +144,8 @@ export async function benchIndexer(quick: boolean): Promise<Record<string, unkno
       const c = ctagsRun(corpus, paths);
       if (c !== undefined) ctags.push(c);
       rmSync(join(corpus, '.vscode'), { recursive: true, force: true });
-      cold.push(indexRun(corpus));
-      again.push(indexRun(corpus));
+      cold.push(await indexRun(corpus));
+      again.push(await indexRun(corpus));
     }
     const coldMs = median(cold.map((r) => r.ms));
     const ctagsMs = ctags.length ? median(ctags) : undefined;
@@ -146,7 +175,7 @@ export async function benchIndexer(quick: boolean): Promise<Record<string, unkno
     const sizes = quick ? [] : [10_000, 20_000];
     for (const size of sizes) {
       const dir = replicateCorpus(corpus, Math.ceil(size / files.length), copies);
-      const run = indexRun(dir);
+      const run = await indexRun(dir);
       report[`peakRssMiBAt${size / 1000}k`] = run.peakRssMiB;
       report[`filesAt${size / 1000}k`] = run.files;
       report[`coldMsAt${size / 1000}k`] = run.ms;

@@ -7,11 +7,16 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileParser, wasmHeapBytes } from './parser.ts';
-import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
+import type { GrammarMessage, ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
 import { isBinary } from './walk.ts';
 
 const setup = workerData as WorkerSetup;
-const parser = new FileParser(undefined, { locals: setup.locals });
+/** Grammars compiled by the pool; a language missing here is compiled by this thread. */
+const grammars = new Map<string, object>();
+const parser = new FileParser(undefined, {
+  locals: setup.locals,
+  grammar: (id) => grammars.get(id),
+});
 let chain: Promise<void> = Promise.resolve();
 
 async function handle(task: ParseTask): Promise<ParseResult> {
@@ -49,7 +54,12 @@ async function handle(task: ParseTask): Promise<ParseResult> {
 let owed = 0;
 let finishedAt = 0;
 
-parentPort!.on('message', (task: ParseTask) => {
+parentPort!.on('message', (message: ParseTask | GrammarMessage) => {
+  if ('grammar' in message) {
+    grammars.set(message.grammar, message.module);
+    return;
+  }
+  const task = message;
   chain = chain.then(async () => {
     // Throttle: busy for `share` of the time. The rest is taken before the next file, less the
     // time the thread sat idle meanwhile, so a file saved after a pause is not kept waiting.

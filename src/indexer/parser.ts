@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Language, Parser, Query } from 'web-tree-sitter';
 import { CodeidxError } from '../storage/errors.ts';
 import { defaultAssets, type AssetPaths } from './assets.ts';
+import { compileGrammar } from './baseline.ts';
 import { extract, type Extracted } from './extract.ts';
 import { languageById, type LanguageSpec } from './languages.ts';
 import { RULES } from './rules.ts';
@@ -27,14 +28,23 @@ export class FileParser {
   private readonly locals: boolean;
   private parser: Parser | undefined;
   private readonly loaded = new Map<string, Promise<Loaded>>();
+  private readonly grammar: (id: string) => object | undefined;
 
   /**
    * `locals`: also extract local symbols (parameters, local variables). Off by default: their
    * query patterns cost about a sixth of the parse-and-query time, and nothing searches them yet.
    */
-  constructor(assets: AssetPaths = defaultAssets(), options: { locals?: boolean } = {}) {
+  constructor(
+    assets: AssetPaths = defaultAssets(),
+    options: {
+      locals?: boolean;
+      /** A grammar compiled elsewhere (by compileGrammar, in a parse pool's thread), if any. */
+      grammar?: (id: string) => object | undefined;
+    } = {},
+  ) {
     this.assets = assets;
     this.locals = options.locals ?? false;
+    this.grammar = options.grammar ?? (() => undefined);
   }
 
   /** Loads a language's grammar and compiles its query (once); throws a clear error when either is bad. */
@@ -89,7 +99,8 @@ export class FileParser {
     const path = this.assets.grammar(spec);
     let language: Language;
     try {
-      language = await Language.load(readFileSync(path));
+      const module = this.grammar(spec.id) ?? compileGrammar(this.assets, spec);
+      language = await loadCompiled(module);
     } catch (err) {
       throw new CodeidxError(
         'INTERNAL',
@@ -120,13 +131,39 @@ export class FileParser {
   }
 }
 
-/** The options given to the Emscripten module: it becomes the module object, and so holds the heap. */
-const moduleOptions: { locateFile: () => string; HEAP8?: Int8Array } = { locateFile: () => '' };
+type LoadModule = (binary: unknown, ...rest: unknown[]) => unknown;
+
+/**
+ * The options given to the Emscripten module: it becomes the module object, and so holds the heap
+ * and web-tree-sitter's loader, which Language.load calls.
+ */
+const moduleOptions: {
+  locateFile: () => string;
+  HEAP8?: Int8Array;
+  loadWebAssemblyModule?: LoadModule;
+} = { locateFile: () => '' };
+
+/** Compiled grammars, by the stand-in bytes handed to Language.load in their place. */
+const compiled = new WeakMap<Uint8Array, object>();
 
 function initRuntime(runtime: string): Promise<void> {
   moduleOptions.locateFile = () => runtime;
-  runtimeReady ??= Parser.init(moduleOptions);
+  runtimeReady ??= Parser.init(moduleOptions).then(() => {
+    // Language.load takes only bytes or a path, while web-tree-sitter's loader also takes a
+    // compiled WebAssembly.Module (and then only instantiates it): swap the module in.
+    const load = moduleOptions.loadWebAssemblyModule;
+    if (!load) throw new Error('web-tree-sitter has no loadWebAssemblyModule');
+    moduleOptions.loadWebAssemblyModule = (binary, ...rest) =>
+      load(compiled.get(binary as Uint8Array) ?? binary, ...rest);
+  });
   return runtimeReady;
+}
+
+/** A Language from a compiled grammar module. */
+function loadCompiled(module: object): Promise<Language> {
+  const standIn = new Uint8Array(0);
+  compiled.set(standIn, module);
+  return Language.load(standIn);
 }
 
 /**

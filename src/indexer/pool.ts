@@ -2,7 +2,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CodeidxError } from '../storage/errors.ts';
 import type { CancelFlag } from '../storage/types.ts';
-import type { ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
+import { defaultAssets, type AssetPaths } from './assets.ts';
+import { languageById } from './languages.ts';
+import { compileGrammar, grammarsFor } from './baseline.ts';
+import type { GrammarMessage, ParseResult, ParseTask, WorkerSetup } from './protocol.ts';
 
 export interface PoolOptions {
   /** Worker threads (default: every core when `cpuShare` is 1, the user waiting; else cores - 1, at least 1). */
@@ -66,6 +69,8 @@ interface Slot {
   /** Ids sent and not answered, in the order sent (the worker parses in that order). */
   inflight: Set<number>;
   sent: number;
+  /** Grammars posted to this worker. */
+  grammars: Set<string>;
   /** Set when the pool ends the worker itself: its exit is not a crash. */
   retired: boolean;
   error?: Error;
@@ -95,6 +100,14 @@ export class ParsePool {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private spawned = 0;
+  /** Worker threads started and not yet exited (a retired one counts until it has ended). */
+  private alive = 0;
+  private mostAlive = 0;
+  /** Per slot index: the retired worker being replaced, until it has ended. */
+  private readonly ending: (Promise<number> | undefined)[] = [];
+  /** Grammars compiled once in this thread for every worker (see baseline.ts). */
+  private readonly grammars = new Map<string, object>();
+  private assets: AssetPaths | undefined;
 
   /** Throws INVALID_ARGUMENT for a CPU share outside (0, 1]. */
   constructor(options: PoolOptions & { idleMs?: number } = {}) {
@@ -117,6 +130,11 @@ export class ParsePool {
   /** Worker threads started over the pool's life. */
   get started(): number {
     return this.spawned;
+  }
+
+  /** The most worker threads that were alive at once, ending ones included. */
+  get peakThreads(): number {
+    return this.mostAlive;
   }
 
   /** Worker threads alive now. */
@@ -180,10 +198,12 @@ export class ParsePool {
     const url = this.options.workerUrl ?? defaultParseWorkerUrl();
     const recycleAfter = this.options.recycleAfter ?? 4000;
     this.spawned++;
+    this.mostAlive = Math.max(this.mostAlive, ++this.alive);
     const slot: Slot = {
       worker: new Worker(url, { workerData: this.setup, resourceLimits: WORKER_LIMITS }),
       inflight: new Set(),
       sent: 0,
+      grammars: new Set(),
       retired: false,
     };
     const notify = (run: Run): void => {
@@ -203,6 +223,7 @@ export class ParsePool {
     // oldest it held once its last messages are in, which 'exit' waits for (an 'error' may come
     // before them). The files it had not started go to the next worker.
     slot.worker.on('exit', () => {
+      this.alive--;
       if (slot.retired) return;
       slot.retired = true;
       const i = this.slots.indexOf(slot);
@@ -219,6 +240,35 @@ export class ParsePool {
     return slot;
   }
 
+  /**
+   * The grammar `id` compiled to baseline code (see baseline.ts), once per pool; undefined when
+   * it does not compile, which the worker then reports per file.
+   */
+  private grammar(id: string): object | undefined {
+    let module = this.grammars.get(id);
+    if (!module) {
+      try {
+        module = compileGrammar((this.assets ??= defaultAssets()), languageById(id));
+      } catch {
+        return undefined;
+      }
+      this.grammars.set(id, module);
+    }
+    return module;
+  }
+
+  /** Posts the compiled grammars a file of `language` needs to the worker, before the file. */
+  private sendGrammars(slot: Slot, language: string): void {
+    for (const id of grammarsFor(language)) {
+      if (slot.grammars.has(id)) continue;
+      slot.grammars.add(id);
+      const module = this.grammar(id);
+      if (!module) continue;
+      const message: GrammarMessage = { grammar: id, module };
+      slot.worker.postMessage(message);
+    }
+  }
+
   private async *runTasks(
     tasks: readonly ParseTask[],
     cancel: CancelFlag | undefined,
@@ -228,6 +278,11 @@ export class ParsePool {
       Math.min(this.options.workers ?? defaultWorkerCount(this.setup.cpuShare), tasks.length || 1),
     );
     const recycleAfter = this.options.recycleAfter ?? 4000;
+    // Every grammar the run needs is compiled before any worker parses: the flags of a compile
+    // are process-wide, and a worker compiling its runtime's functions meanwhile would get
+    // baseline code for them too.
+    for (const language of new Set(tasks.map((t) => t.language)))
+      for (const id of grammarsFor(language)) this.grammar(id);
     const bigBytes = this.options.bigFileBytes ?? BIG_FILE_BYTES;
     /** Big files, waiting for the first worker. */
     const deferred: ParseTask[] = [];
@@ -256,9 +311,17 @@ export class ParsePool {
         let slot = this.slots[i];
         if (!pending()) break;
         if (slot && slot.sent >= recycleAfter && slot.inflight.size === 0) {
-          void this.retire(slot);
-          slot = undefined;
+          // Its replacement starts once it has ended: meanwhile both would hold a WASM heap.
+          const ended = (this.ending[i] = this.retire(slot));
+          void ended.finally(() => {
+            this.ending[i] = undefined;
+            const now = this.run; // the run that waits for it, maybe a later one
+            now?.wake?.();
+            if (now) now.wake = undefined;
+          });
+          continue;
         }
+        if (this.ending[i]) continue;
         if (!slot || slot.retired) slot = this.slots[i] = this.spawn();
         while (
           slot.sent < recycleAfter &&
@@ -269,6 +332,7 @@ export class ParsePool {
           if (!task) break;
           slot.inflight.add(task.id);
           slot.sent++;
+          this.sendGrammars(slot, task.language);
           slot.worker.postMessage(task);
         }
       }

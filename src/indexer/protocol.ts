@@ -15,6 +15,16 @@ export interface ParseTask {
   knownHash?: string;
 }
 
+/**
+ * A grammar compiled by the pool (see baseline.ts), sent to a worker before its first file of
+ * that language: workers share its code and compile nothing.
+ */
+export interface GrammarMessage {
+  grammar: string;
+  /** A WebAssembly.Module. */
+  module: object;
+}
+
 export type ParseResult = (
   | { id: number; kind: 'record'; record: FileRecordInput & { hash: string } }
   | { id: number; kind: 'unchanged'; hash: string; size: number }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Extracted } from '../../src/indexer/extract.ts';
-import { LANGUAGES, languageOf } from '../../src/indexer/languages.ts';
+import { defaultAssets } from '../../src/indexer/assets.ts';
+import { compileGrammar } from '../../src/indexer/baseline.ts';
+import { LANGUAGES, languageById, languageOf } from '../../src/indexer/languages.ts';
 import { FileParser, wasmHeapBytes } from '../../src/indexer/parser.ts';
 import { validateRecord } from '../../src/storage/index/records.ts';
 
@@ -26,6 +28,24 @@ describe('indexer: parsing', () => {
 
   it('every shipped grammar loads on the pinned runtime and its query compiles', async () => {
     for (const spec of LANGUAGES) await parser.load(spec.id);
+  });
+
+  it('parses with a grammar compiled elsewhere (a pool’s), and asks for it by language', async () => {
+    const asked: string[] = [];
+    const module = compileGrammar(defaultAssets(), languageById('python'));
+    const p = new FileParser(undefined, {
+      grammar: (id) => {
+        asked.push(id);
+        return id === 'python' ? module : undefined;
+      },
+    });
+    try {
+      const r = await p.parse('python', 'class Given:\n    pass\n');
+      assert.deepEqual(defs(r), ['Given:class:1']);
+      assert.deepEqual(asked, ['python']);
+    } finally {
+      p.dispose();
+    }
   });
 
   it('maps extensions to languages, case-insensitively, and skips the rest', () => {

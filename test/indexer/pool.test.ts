@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   defaultWorkerCount,
   ParsePool,
@@ -50,6 +51,44 @@ describe('indexer: parse pool', () => {
       r.map((x) => x.id).sort((a, b) => a - b),
       [...Array(30).keys()],
     );
+  });
+
+  it('replaced workers get the compiled grammars again, Flow files their TSX one: every file parses', async () => {
+    const flow = fileURLToPath(new URL('../fixtures/indexer/flow/store.js', import.meta.url));
+    const cpp = fileURLToPath(new URL('../fixtures/indexer/cpp/widget.h', import.meta.url));
+    const mixed: ParseTask[] = tasks(6).map((t, i) =>
+      i % 3 === 1
+        ? { ...t, file: flow, path: `flow${i}.js`, language: 'javascript' }
+        : i % 3 === 2
+          ? { ...t, file: cpp, path: `widget${i}.h`, language: 'cpp' }
+          : t,
+    );
+    const r = await all(mixed, { workers: 2, recycleAfter: 2 });
+    const names = new Map(
+      r.map((x) => [
+        x.id,
+        x.kind === 'record' ? (x.record.definitions ?? []).map((d) => d.name) : [],
+      ]),
+    );
+    for (const t of mixed) {
+      const got = names.get(t.id) ?? [];
+      if (t.language === 'python') assert.deepEqual(got, [`fn_${t.id}`]);
+      else if (t.language === 'javascript') assert.ok(got.includes('useStore'), got.join());
+      else assert.ok(got.length > 0, `${t.path}: nothing`);
+    }
+  });
+
+  it('a recycled worker has ended before its replacement starts: never more threads than asked', async () => {
+    const pool = new ParsePool({ workers: 2, recycleAfter: 1 });
+    try {
+      let n = 0;
+      for await (const r of pool.parse(tasks(12))) if (r.kind === 'record') n++;
+      assert.equal(n, 12);
+      assert.ok(pool.started >= 12, `only ${pool.started} workers started`);
+      assert.equal(pool.peakThreads, 2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('when every file is big, the first worker parses them all and none is left waiting', async () => {
