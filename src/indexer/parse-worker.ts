@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileParser, wasmHeapBytes } from './parser.ts';
@@ -23,7 +24,7 @@ async function handle(task: ParseTask): Promise<ParseResult> {
   let bytes: Buffer;
   try {
     // Sync: this thread has nothing else to do meanwhile, and it costs less than a file handle.
-    bytes = readFileSync(task.file);
+    bytes = readFileSync(join(task.root, task.path));
   } catch {
     return { id: task.id, kind: 'skipped', reason: 'unreadable' };
   }

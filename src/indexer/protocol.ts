@@ -3,8 +3,11 @@ import type { FileRecordInput } from '../storage/types.ts';
 /** One file for a parse worker. */
 export interface ParseTask {
   id: number;
-  /** Absolute path to read. */
-  file: string;
+  /**
+   * The folder `path` is relative to: one string shared by every task of a run (an absolute path
+   * per task cost about 700 bytes of the writing thread's heap per file, 15 MB at 20,000 files).
+   */
+  root: string;
   /** Relative path with forward slashes, as stored. */
   path: string;
   language: string;

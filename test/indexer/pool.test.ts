@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +25,18 @@ describe('indexer: parse pool', () => {
       writeFileSync(join(root, path), source);
       return {
         id,
-        file: join(root, path),
+        root,
         path,
         language: 'python',
         mtimeMs: 0,
         size: source.length,
       };
     });
+  /** `from` copied into the tasks' folder as `path`; returns `path`. */
+  const copy = (from: string, path: string): string => {
+    copyFileSync(from, join(root, path));
+    return path;
+  };
   const all = async (t: ParseTask[], o: PoolOptions): Promise<ParseResult[]> => {
     const out: ParseResult[] = [];
     for await (const r of parseFiles(t, o)) out.push(r);
@@ -58,9 +63,9 @@ describe('indexer: parse pool', () => {
     const cpp = fileURLToPath(new URL('../fixtures/indexer/cpp/widget.h', import.meta.url));
     const mixed: ParseTask[] = tasks(6).map((t, i) =>
       i % 3 === 1
-        ? { ...t, file: flow, path: `flow${i}.js`, language: 'javascript' }
+        ? { ...t, path: copy(flow, `flow${i}.js`), language: 'javascript' }
         : i % 3 === 2
-          ? { ...t, file: cpp, path: `widget${i}.h`, language: 'cpp' }
+          ? { ...t, path: copy(cpp, `widget${i}.h`), language: 'cpp' }
           : t,
     );
     const r = await all(mixed, { workers: 2, recycleAfter: 2 });
@@ -125,7 +130,11 @@ describe('indexer: parse pool', () => {
         })(),
         { code: 'CANCELLED' },
       );
-      const second = tasks(5).map((t) => ({ ...t, path: `second/${t.path}` }));
+      mkdirSync(join(root, 'second'), { recursive: true });
+      const second = tasks(5).map((t) => ({
+        ...t,
+        path: copy(join(root, t.path), `second/${t.path}`),
+      }));
       const out: ParseResult[] = [];
       for await (const r of pool.parse(second)) out.push(r);
       assert.equal(out.length, 5);

@@ -11,14 +11,13 @@ const files = readdirSync(dir);
 const tasks: ParseTask[] = [];
 for (let round = 0; round < 20; round++)
   for (const name of files) {
-    const file = join(dir, name);
     tasks.push({
       id: tasks.length,
-      file,
+      root: dir,
       path: name,
       language: name.endsWith('.ts') ? 'typescript' : 'cpp',
       mtimeMs: 0,
-      size: statSync(file).size,
+      size: statSync(join(dir, name)).size,
     });
   }
 let records = 0;
