@@ -6,7 +6,7 @@
 import { throwIfCancelled, type Connection } from '../database/connection.ts';
 import { toCodeidxError } from '../errors.ts';
 import { beginWrite, writeTransaction } from '../database/lock.ts';
-import { checkpointWal, mergeSearchIndex } from './fts.ts';
+import { checkpointWal, mergeSearchIndex, spaceCheckpoints } from './fts.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { ValidRecord } from './records.ts';
 import { IndexedBatchWriter } from './batch.ts';
@@ -211,6 +211,7 @@ export async function importJsonLines(
 
   // strict: one outer transaction, so a bad line anywhere leaves nothing behind.
   if (options.strict) await beginWrite(db, { logger });
+  const restoreCheckpoints = spaceCheckpoints(db);
   try {
     let batch: Pending[] = [];
     let bytes = 0;
@@ -245,6 +246,8 @@ export async function importJsonLines(
       });
     }
     throw error;
+  } finally {
+    restoreCheckpoints();
   }
   if (report.files > 0) await tidy(db, logger);
   report.ms = performance.now() - t0;

@@ -11,6 +11,7 @@ import {
   MAX_LINE_BYTES,
   MAX_REPORTED_ERRORS,
 } from '../../../src/storage/index/importer.ts';
+import { IMPORT_CHECKPOINT_PAGES } from '../../../src/storage/index/fts.ts';
 import { validateRecord } from '../../../src/storage/index/records.ts';
 import { Repository } from '../../../src/storage/index/repository.ts';
 import { startChild } from '../../fixtures/child-process.ts';
@@ -491,6 +492,31 @@ describe('import streaming and strict mode', () => {
 
   // Ensure an import leaves no large WAL behind and merges index segments: the database must not
   // grow round after round of re-imports.
+  // Ensure an import spaces SQLite's automatic checkpoints while it runs, and gives the
+  // connection its own setting back after, whether it succeeded or failed.
+  it('spaces automatic checkpoints during an import and restores the setting after', async () => {
+    const db = t.open();
+    const during: number[] = [];
+    const setting = (): number => db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    const records = Array.from({ length: 6 }, (_, i) => fileRecord(`src/f${i}.ts`));
+    await importJsonLines(db, jsonLines(records), {
+      batchSize: 2,
+      onProgress: () => during.push(setting()),
+    });
+    assert.deepEqual(during, [
+      IMPORT_CHECKPOINT_PAGES,
+      IMPORT_CHECKPOINT_PAGES,
+      IMPORT_CHECKPOINT_PAGES,
+    ]);
+    assert.equal(setting(), 1000, "SQLite's default is back");
+    db.pragma('wal_autocheckpoint = 250');
+    await assert.rejects(
+      importJsonLines(db, jsonLines([fileRecord('src/x.ts'), '{oops']), { strict: true }),
+      { code: 'IMPORT_INVALID' },
+    );
+    assert.equal(setting(), 250, 'the connection’s own setting is back after a failed import');
+  });
+
   it('checkpoints and truncates the WAL after an import that wrote files', async () => {
     const db = t.open();
     const records = Array.from({ length: 200 }, (_, i) => fileRecord(`src/f${i}.ts`, [`n${i}`]));
