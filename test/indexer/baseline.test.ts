@@ -35,6 +35,7 @@ describe('indexer: grammars compiled to baseline code', () => {
     const child = spawnSync(process.execPath, ['--trace-wasm-compilation-times', CHILD, dir], {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
+      timeout: 110_000,
     });
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /records 160\/160/);

@@ -8,7 +8,10 @@ const MB = 1024 * 1024;
 
 /** Young generation sizes of a fresh process that churns (see heap-child.ts). */
 function run(mode: 'lean' | 'plain'): { before: number; during: number; after: number } {
-  const child = spawnSync(process.execPath, [CHILD, mode], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [CHILD, mode], {
+    encoding: 'utf8',
+    timeout: 50_000,
+  });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout) as { before: number; during: number; after: number };
 }
