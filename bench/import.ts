@@ -1,16 +1,17 @@
 // Import sections of the benchmark (called from run.ts): the ratio to plain better-sqlite3, the
 // re-import of unchanged files, peak RSS of the real CLI reading a pipe, and database size.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from '../src/storage/database/connection.ts';
 import { importJsonLines } from '../src/storage/index/importer.ts';
 import { symbolTerms } from '../src/storage/index/symbols.ts';
 import { syntheticFile, syntheticLines } from './data.ts';
+import { round } from './latency.ts';
+import { samplePeakRss } from './rss.ts';
 
 type FreshDb = () => Connection;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
 const MB = 1024 * 1024;
 
 /** The words of mixed-case names, as the search_documents view adds them. */
@@ -175,23 +176,14 @@ async function cliImportRss(
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let peakKb = 0;
-  const sample = (): void => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // the child has exited
-    }
-  };
-  const timer = setInterval(sample, 10);
+  const rss = samplePeakRss(child.pid);
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   for (const line of syntheticLines(0, files)) {
     if (!child.stdin.write(`${line}\n`)) await new Promise((r) => child.stdin.once('drain', r));
   }
   child.stdin.end();
   const code = await exited;
-  clearInterval(timer);
+  const peakKb = rss.stop();
   if (code !== 0) throw new Error(`codeidx import exited with ${code}: ${stderr}`);
   return { files, peakMb: round(peakKb / 1024, 1), ms: round(performance.now() - t0, 0) };
 }

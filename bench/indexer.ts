@@ -14,6 +14,7 @@ import { ParsePool } from '../src/indexer/pool.ts';
 import { walkFolder } from '../src/indexer/walk.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { buildCorpus, CORPUS_PACKAGES, QUICK_PACKAGES, replicateCorpus } from './corpus.ts';
+import { samplePeakRss } from './rss.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -49,18 +50,9 @@ async function indexRun(dir: string): Promise<Run> {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let peakKb = 0;
-  const sample = (): void => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // the child has exited
-    }
-  };
-  const timer = setInterval(sample, 10);
+  const rss = samplePeakRss(child.pid);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearInterval(timer);
+  const peakKb = rss.stop();
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`codeidx index failed on ${dir}: ${stderr}`);
   const s = JSON.parse(stdout) as Omit<Run, 'ms' | 'peakRssMiB'>;

@@ -8,11 +8,8 @@ import { join } from 'node:path';
 import { DatabaseClient } from '../src/storage/worker/client.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticLines, VOCAB } from './data.ts';
+import { percentile } from './latency.ts';
 
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 const round = (n: number): number => Number(n.toFixed(2));
 
 export interface PoolRun {

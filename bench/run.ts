@@ -21,6 +21,7 @@ import { busyControl, indexBlock, measureBlock, openClient } from './eventloop.t
 import { targetSummary } from './targets.ts';
 import { importBench } from './import.ts';
 import { benchSymbols } from './symbols.ts';
+import { cold, percentile, round, warm } from './latency.ts';
 
 const quick = process.argv.includes('--quick');
 const SEARCH_SIZES = quick ? [1_000, 5_000] : [10_000, 100_000];
@@ -37,32 +38,10 @@ function freshDb(version = migrations.length): Connection {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a stand-in for a stream, async like one
 async function* asyncLines(from: number, to: number): AsyncGenerator<string> {
   yield* syntheticLines(from, to);
-}
-
-function latency(
-  fn: (q: string) => unknown,
-  queries: string[],
-): { p50Ms: number; p99Ms: number; queries: number } {
-  for (const q of queries.slice(0, 20)) fn(q); // warm the page cache and statement cache
-  const times = queries.map((q) => {
-    const t0 = performance.now();
-    fn(q);
-    return performance.now() - t0;
-  });
-  return {
-    p50Ms: round(percentile(times, 50)),
-    p99Ms: round(percentile(times, 99)),
-    queries: queries.length,
-  };
 }
 
 /**
@@ -97,28 +76,6 @@ const LEGACY_SEARCH = `SELECT f.path AS path, f.language AS language,
   FROM search_index JOIN files f ON f.id = search_index.rowid
   WHERE search_index MATCH @match
   ORDER BY score DESC, f.path LIMIT @limit`;
-
-/** Latency of each call on a connection opened just before it: every page read is cold. */
-function coldLatency(
-  path: string,
-  fn: (repo: Repository, q: string) => unknown,
-  queries: string[],
-): { p50Ms: number; p99Ms: number; queries: number } {
-  const times = queries.map((q) => {
-    const db = openConnection(path, { readonly: true });
-    const repo = new Repository(db);
-    const t0 = performance.now();
-    fn(repo, q);
-    const ms = performance.now() - t0;
-    db.close();
-    return ms;
-  });
-  return {
-    p50Ms: round(percentile(times, 50)),
-    p99Ms: round(percentile(times, 99)),
-    queries: queries.length,
-  };
-}
 
 const COMMON_QUERIES = Array.from({ length: 30 }, (_, i) => VOCAB[i % 5]!);
 
@@ -167,8 +124,8 @@ async function main(): Promise<void> {
       return legacy.all({ match, exact: exactName ?? null, limit: 20 }) as { path: string }[];
     };
     const before = {
-      search: latency(legacySearch, queries),
-      commonWord: latency(legacySearch, COMMON_QUERIES),
+      search: warm(legacySearch, queries),
+      commonWord: warm(legacySearch, COMMON_QUERIES),
     };
     const legacyTop = new Map(queries.map((q) => [q, legacySearch(q).map((r) => r.path)]));
     db.close();
@@ -204,12 +161,12 @@ async function main(): Promise<void> {
       openUpToDate: { medianMs: round(median(openMs)), target: '< 100 ms' },
       searchBefore: before,
       search: {
-        ...latency((q) => repo.search(q, { limit: 20 }), queries),
+        ...warm((q) => repo.search(q, { limit: 20 }), queries),
         sameTop20AsBefore: `${sameTop} of ${queries.length}`,
         target: 'p99 < 20 ms at 100,000 files',
       },
       commonWord: {
-        ...latency((q) => repo.search(q, { limit: 20 }), COMMON_QUERIES),
+        ...warm((q) => repo.search(q, { limit: 20 }), COMMON_QUERIES),
         filesMatched: reopened
           .prepare('SELECT count(*) FROM search_index WHERE search_index MATCH ?')
           .pluck()
@@ -217,13 +174,13 @@ async function main(): Promise<void> {
         note: 'worst case: one word found in nearly every file; bm25 must score every match',
         target: 'p99 < 100 ms at 100,000 files',
       },
-      getFile: { ...latency((p) => repo.getFile(p), paths), target: 'p99 < 2 ms' },
+      getFile: { ...warm((p) => repo.getFile(p), paths), target: 'p99 < 2 ms' },
       findDefinitions: {
-        ...latency((name) => repo.findDefinitions(name), names),
+        ...warm((name) => repo.findDefinitions(name), names),
         target: 'p99 < 2 ms',
       },
       findDefinitionsCold: {
-        ...coldLatency(db.name, (r, name) => r.findDefinitions(name), names),
+        ...cold(db.name, (r, name) => r.findDefinitions(name), names),
         note: 'a freshly opened connection per lookup',
         target: 'p99 < 2 ms',
       },

@@ -7,46 +7,7 @@ import { asciiLower, splitWords } from '../src/storage/index/symbols.ts';
 import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import { syntheticFile } from './data.ts';
-
-type Latency = { p50Ms: number; p99Ms: number; queries: number };
-
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
-const summary = (times: number[]): Latency => ({
-  p50Ms: round(percentile(times, 50)),
-  p99Ms: round(percentile(times, 99)),
-  queries: times.length,
-});
-
-/** Warm: the same connection, pages and statements cached after a first pass. */
-function warm(fn: (q: string) => unknown, queries: string[]): Latency {
-  for (const q of queries.slice(0, 20)) fn(q);
-  return summary(
-    queries.map((q) => {
-      const t0 = performance.now();
-      fn(q);
-      return performance.now() - t0;
-    }),
-  );
-}
-
-/** Cold: a connection opened just before each call (its page cache empty), as issue 10 asks. */
-function cold(path: string, fn: (r: Repository, q: string) => unknown, queries: string[]): Latency {
-  return summary(
-    queries.map((q) => {
-      const db = openConnection(path, { readonly: true });
-      const repo = new Repository(db);
-      const t0 = performance.now();
-      fn(repo, q);
-      const ms = performance.now() - t0;
-      db.close();
-      return ms;
-    }),
-  );
-}
+import { cold, round, warm } from './latency.ts';
 
 /**
  * Typical Go to Symbol queries from the files' own names: a whole name (exact), its first 4
