@@ -3,7 +3,7 @@ import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openConnection } from '../../../src/storage/database/connection.ts';
+import { openConnection, type Connection } from '../../../src/storage/database/connection.ts';
 import { CodeidxError } from '../../../src/storage/errors.ts';
 import {
   importJsonLines,
@@ -587,13 +587,21 @@ describe('writers wait for each other', () => {
     }
   });
 
-  // Ensure a writer that finds the lock held waits for it (busy timeout) instead of failing.
-  it('an import waits while another connection holds the write lock, then succeeds', async () => {
+  /** A connection to a database whose write lock another process holds for 400 ms. */
+  const whileLocked = async (): Promise<{
+    db: Connection;
+    holder: ReturnType<typeof startChild>;
+  }> => {
     t.open().close();
     const dbPath = join(t.dir(), 'test.db');
     const holder = startChild(LOCK_HOLDER, [dbPath, '400']);
     await holder.waitFor((out) => out.includes('locked'), 'it held the lock');
-    const db = openConnection(dbPath);
+    return { db: openConnection(dbPath), holder };
+  };
+
+  // Ensure a writer that finds the lock held waits for it (busy timeout) instead of failing.
+  it('an import waits while another connection holds the write lock, then succeeds', async () => {
+    const { db, holder } = await whileLocked();
     try {
       const report = await importJsonLines(
         db,
@@ -615,11 +623,7 @@ describe('writers wait for each other', () => {
   // Ensure the repository's single writes wait too: their lookup before the write must not
   // leave them holding a read lock that cannot be upgraded.
   it('a repository write waits while another connection holds the write lock', async () => {
-    t.open().close();
-    const dbPath = join(t.dir(), 'test.db');
-    const holder = startChild(LOCK_HOLDER, [dbPath, '400']);
-    await holder.waitFor((out) => out.includes('locked'), 'it held the lock');
-    const db = openConnection(dbPath);
+    const { db, holder } = await whileLocked();
     try {
       assert.equal(new Repository(db).upsertFile(fileRecord('src/a.ts')).changed, true);
       assert.equal((await holder.exited).code, 0);
