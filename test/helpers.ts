@@ -14,6 +14,7 @@ import { CodeidxError } from '../src/storage/errors.ts';
 import { loadMigrations } from '../src/storage/migrations/loader.ts';
 import { MigrationManager } from '../src/storage/migrations/manager.ts';
 import type { Logger } from '../src/storage/log.ts';
+import { DatabaseService } from '../src/storage/service.ts';
 import type { FileRecordInput } from '../src/storage/types.ts';
 
 /**
@@ -27,6 +28,34 @@ export function tempDir(prefix = 'test'): () => string {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   return () => dir;
+}
+
+/**
+ * A fresh workspace folder per test (`ws()`) and the services opened in it with `open`, closed
+ * (`closeAll`, also after each test) before the folder is removed.
+ */
+export function tempServices(prefix: string): {
+  ws: () => string;
+  open: (options?: Parameters<typeof DatabaseService.open>[0]) => Promise<DatabaseService>;
+  dbFile: () => string;
+  closeAll: () => void;
+} {
+  const services: DatabaseService[] = [];
+  const closeAll = (): void => {
+    for (const s of services.splice(0)) s.close();
+  };
+  afterEach(closeAll); // registered first, so it runs before tempDir removes the folder
+  const ws = tempDir(prefix);
+  return {
+    ws,
+    open: async (options = {}) => {
+      const s = await DatabaseService.open({ workspace: ws(), ...options });
+      services.push(s);
+      return s;
+    },
+    dbFile: () => join(ws(), '.vscode', 'codeidx.db'),
+    closeAll,
+  };
 }
 
 /**

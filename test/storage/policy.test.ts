@@ -6,14 +6,11 @@ import {
   chmodSync,
   chownSync,
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -23,7 +20,13 @@ import { APPLICATION_ID } from '../../src/storage/database/connection.ts';
 import { CodeidxError } from '../../src/storage/errors.ts';
 import { planTarget, shouldAutoMigrate } from '../../src/storage/policy.ts';
 import { DatabaseService } from '../../src/storage/service.ts';
-import { fileRecord as record, jsonLines as lines, rejectsWith, throwsWith } from '../helpers.ts';
+import {
+  fileRecord as record,
+  jsonLines as lines,
+  rejectsWith,
+  tempServices,
+  throwsWith,
+} from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The build's latest schema version. */
@@ -31,27 +34,7 @@ const LATEST = loadMigrations().length;
 const CLI = join(ROOT, 'dist', 'cli.js');
 
 describe('Open and refusal policy', function () {
-  let ws: string;
-  const services: DatabaseService[] = [];
-  const open = async (
-    options: Parameters<typeof DatabaseService.open>[0] = {},
-  ): Promise<DatabaseService> => {
-    const s = await DatabaseService.open({ workspace: ws, ...options });
-    services.push(s);
-    return s;
-  };
-  const dbFile = (): string => join(ws, '.vscode', 'codeidx.db');
-  const closeAll = (): void => {
-    for (const s of services.splice(0)) s.close();
-  };
-
-  beforeEach(() => {
-    ws = mkdtempSync(join(tmpdir(), 'codeidx-policy-'));
-  });
-  afterEach(() => {
-    closeAll();
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const { ws, open, dbFile, closeAll } = tempServices('policy');
 
   describe('in the core', () => {
     // Ensure a read-only open never creates a folder or a file, and names the way to create one.
@@ -59,16 +42,16 @@ describe('Open and refusal policy', function () {
       const error = await rejectsWith(open({ readOnly: true }), 'NO_DATABASE');
       assert.match(error.message, /no codeidx database/);
       assert.equal(error.fix?.cli, 'codeidx migrate');
-      assert.equal(existsSync(join(ws, '.vscode')), false, 'no folder was created');
-      const report = await DatabaseService.healthOf({ workspace: ws });
+      assert.equal(existsSync(join(ws(), '.vscode')), false, 'no folder was created');
+      const report = await DatabaseService.healthOf({ workspace: ws() });
       assert.equal(report.status, 'unhealthy');
       assert.equal(report.checks[0]!.fix?.cli, 'codeidx migrate');
-      assert.equal(existsSync(join(ws, '.vscode')), false);
+      assert.equal(existsSync(join(ws(), '.vscode')), false);
     });
 
     // Ensure a file that is not an SQLite database is refused and left byte for byte.
     it('refuses a file that is not a database and leaves it exactly as it is', async () => {
-      const notes = join(ws, 'notes.txt');
+      const notes = join(ws(), 'notes.txt');
       writeFileSync(notes, 'my notes\n'.repeat(100));
       const before = readFileSync(notes);
       for (const options of [{}, { readOnly: true }, { migrate: false }]) {
@@ -76,7 +59,7 @@ describe('Open and refusal policy', function () {
         assert.match(error.message, /not an SQLite database.*left as it is/);
       }
       assert.deepEqual(readFileSync(notes), before);
-      assert.deepEqual(readdirSync(ws), ['notes.txt'], 'nothing created beside it');
+      assert.deepEqual(readdirSync(ws()), ['notes.txt'], 'nothing created beside it');
     });
 
     // Ensure version 0 (after rollback --to 0, with sqlite_stat1 left by ANALYZE) is still ours.
@@ -177,7 +160,7 @@ describe('Open and refusal policy', function () {
   describe('through the worker (the extension\u2019s way in)', () => {
     // Ensure the extension gets the same rules: a lower target asks, a refusal brings its fix.
     it('refuses a lower migrate target without confirmation, and sends the drift fix across', async () => {
-      const { client, opened } = await DatabaseClient.open({ workspace: ws });
+      const { client, opened } = await DatabaseClient.open({ workspace: ws() });
       try {
         assert.equal(opened.status.currentVersion, 0);
         await client.migrate();
@@ -193,7 +176,7 @@ describe('Open and refusal policy', function () {
       const raw = new Database(dbFile());
       raw.exec('CREATE TRIGGER planted AFTER INSERT ON files BEGIN SELECT 1; END');
       raw.close();
-      const again = await DatabaseClient.open({ workspace: ws });
+      const again = await DatabaseClient.open({ workspace: ws() });
       try {
         await assert.rejects(again.client.rebuildFts(), (err: CodeidxError) => {
           assert.equal(err.code, 'SCHEMA_DRIFT');
@@ -214,7 +197,7 @@ describe('Open and refusal policy', function () {
     }
     const cli = (args: string[], options: { input?: string; uid?: number } = {}): Run => {
       const r = spawnSync(process.execPath, [CLI, ...args], {
-        cwd: ws,
+        cwd: ws(),
         input: options.input ?? '',
         env: { ...process.env, CODEIDX_BACKUP_KEY: '' },
         encoding: 'utf8',
@@ -231,8 +214,8 @@ describe('Open and refusal policy', function () {
 
     // Ensure no command renames, replaces or creates a file it was pointed at by mistake.
     it('leaves a text file given as --db exactly as it is, whatever the command', () => {
-      writeFileSync(join(ws, 'notes.txt'), 'my notes\n'.repeat(100));
-      const before = readFileSync(join(ws, 'notes.txt'));
+      writeFileSync(join(ws(), 'notes.txt'), 'my notes\n'.repeat(100));
+      const before = readFileSync(join(ws(), 'notes.txt'));
       for (const args of [
         ['search', 'foo'],
         ['import', '-'],
@@ -248,8 +231,8 @@ describe('Open and refusal policy', function () {
         assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
         assert.match(r.stdout + r.stderr, /not an SQLite database/);
       }
-      assert.deepEqual(readFileSync(join(ws, 'notes.txt')), before);
-      assert.deepEqual(readdirSync(ws), ['notes.txt'], 'nothing renamed or created');
+      assert.deepEqual(readFileSync(join(ws(), 'notes.txt')), before);
+      assert.deepEqual(readdirSync(ws()), ['notes.txt'], 'nothing renamed or created');
     });
 
     // Ensure read commands on a folder without a database create nothing and say what to do.
@@ -259,7 +242,7 @@ describe('Open and refusal policy', function () {
         assert.equal(r.code, 1, args.join(' '));
         assert.match(r.stdout + r.stderr, /no codeidx database.*codeidx migrate/);
       }
-      assert.deepEqual(readdirSync(ws), [], 'no .vscode folder');
+      assert.deepEqual(readdirSync(ws()), [], 'no .vscode folder');
     });
 
     // Ensure status is a pure read: the file's bytes are the same after it.
@@ -342,7 +325,7 @@ describe('Open and refusal policy', function () {
           () =>
             new Promise<{ code: number | null; out: string }>((resolve) => {
               const child = spawn(process.execPath, [CLI, 'migrate', '--json'], {
-                cwd: ws,
+                cwd: ws(),
                 stdio: ['ignore', 'pipe', 'pipe'],
               });
               let out = '';
@@ -354,7 +337,7 @@ describe('Open and refusal policy', function () {
         ),
       );
       for (const r of runs) assert.equal(r.code, 0, r.out);
-      const backups = readdirSync(join(ws, '.vscode', 'codeidx-backups'));
+      const backups = readdirSync(join(ws(), '.vscode', 'codeidx-backups'));
       assert.equal(backups.length, 1, backups.join(', '));
     });
 
@@ -365,8 +348,8 @@ describe('Open and refusal policy', function () {
       const uid = root ? 65534 : undefined;
       const own = (): void => {
         if (!root) return;
-        for (const f of [ws, join(ws, '.vscode'), ...readdirSync(join(ws, '.vscode'))])
-          chownSync(f.startsWith('/') ? f : join(ws, '.vscode', f), 65534, 65534);
+        for (const f of [ws(), join(ws(), '.vscode'), ...readdirSync(join(ws(), '.vscode'))])
+          chownSync(f.startsWith('/') ? f : join(ws(), '.vscode', f), 65534, 65534);
       };
       cli(['migrate']);
       cli(['import', '-'], { input: JSON.stringify(record('src/a.ts')) });

@@ -1,42 +1,28 @@
 import assert from 'node:assert/strict';
 import {
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID } from '../../src/storage/database/connection.ts';
 import { CodeidxError } from '../../src/storage/errors.ts';
 import { loadMigrations } from '../../src/storage/migrations/loader.ts';
 import { DatabaseService, resolveDatabasePath } from '../../src/storage/service.ts';
-import { fileRecord as record, jsonLines as lines, recorder, rejectsWith } from '../helpers.ts';
+import {
+  fileRecord as record,
+  jsonLines as lines,
+  recorder,
+  rejectsWith,
+  tempServices,
+} from '../helpers.ts';
 
 describe('DatabaseService', () => {
-  let ws: string;
-  const services: DatabaseService[] = [];
-  const open = async (
-    options: Parameters<typeof DatabaseService.open>[0] = {},
-  ): Promise<DatabaseService> => {
-    const s = await DatabaseService.open({ workspace: ws, ...options });
-    services.push(s);
-    return s;
-  };
-  const dbFile = (): string => join(ws, '.vscode', 'codeidx.db');
-
-  beforeEach(() => {
-    ws = mkdtempSync(join(tmpdir(), 'codeidx-svc-'));
-  });
-  afterEach(() => {
-    for (const s of services.splice(0)) s.close();
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const { ws, open, dbFile, closeAll } = tempServices('svc');
 
   it('creates .vscode/codeidx.db with mode 0600, safe pragmas and the latest schema', async () => {
     const s = await open();
@@ -54,7 +40,7 @@ describe('DatabaseService', () => {
 
   it('with recover (repair, the extension), moves a corrupt file aside (kept byte for byte) and creates a new one, saying where it went', async () => {
     const garbage = Buffer.from('this is not a database '.repeat(400));
-    writeFileSync(join(ws, 'x'), '');
+    writeFileSync(join(ws(), 'x'), '');
     const first = await open();
     first.close();
     writeFileSync(dbFile(), garbage);
@@ -72,8 +58,7 @@ describe('DatabaseService', () => {
     await s.importRecords(
       lines(Array.from({ length: 300 }, (_, i) => record(`src/f${i}.ts`, [`name${i}`, 'shared']))),
     );
-    s.close();
-    services.length = 0;
+    closeAll();
     const size = statSync(dbFile()).size;
     truncateSync(dbFile(), Math.floor(size / 2));
     let outcome: string;
@@ -87,7 +72,7 @@ describe('DatabaseService', () => {
   });
 
   it('refuses a foreign SQLite file without recover, and moves it aside with recover', async () => {
-    const foreign = join(ws, 'other.db');
+    const foreign = join(ws(), 'other.db');
     const other = new Database(foreign);
     other.exec(
       "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada')",
@@ -109,9 +94,8 @@ describe('DatabaseService', () => {
   });
 
   it('blocks writes on a hostile file with planted triggers and views, names them, and repair rebuilds it', async () => {
-    const s = await open();
-    s.close();
-    services.length = 0;
+    await open();
+    closeAll();
     const raw = new Database(dbFile());
     raw.exec(`CREATE TABLE pwned (x TEXT);
       CREATE TRIGGER evil AFTER INSERT ON files BEGIN INSERT INTO pwned VALUES (load_extension('/tmp/evil.so')); END;
@@ -142,8 +126,7 @@ describe('DatabaseService', () => {
   it('leaves a database newer than the build alone and reports it', async () => {
     const s = await open();
     s.connection.pragma('user_version = 7');
-    s.close();
-    services.length = 0;
+    closeAll();
     const n = await open();
     assert.equal(n.migrationError?.code, 'DATABASE_NEWER');
     assert.match(n.migrationError.hint ?? '', /Update codeidx/);
@@ -159,7 +142,7 @@ describe('DatabaseService', () => {
     assert.ok(result.backup && existsSync(result.backup), 'backup before rollback');
     const up = await s.migrate();
     assert.ok(up.backup && existsSync(up.backup), 'backup before migrate');
-    assert.equal(readdirSync(join(ws, '.vscode', 'codeidx-backups')).length, 2);
+    assert.equal(readdirSync(join(ws(), '.vscode', 'codeidx-backups')).length, 2);
     assert.deepEqual(
       s.search('parseHttpRequest').map((r) => r.path),
       ['src/a.ts'],
@@ -229,10 +212,10 @@ describe('DatabaseService', () => {
 
   // Ensure the default location and an explicit file are resolved by one rule.
   it('resolves <workspace>/.vscode/codeidx.db, and an explicit dbPath wins', () => {
-    assert.equal(resolveDatabasePath({ workspace: ws }), dbFile());
+    assert.equal(resolveDatabasePath({ workspace: ws() }), dbFile());
     assert.equal(
-      resolveDatabasePath({ workspace: ws, dbPath: join(ws, 'x.db') }),
-      join(ws, 'x.db'),
+      resolveDatabasePath({ workspace: ws(), dbPath: join(ws(), 'x.db') }),
+      join(ws(), 'x.db'),
     );
   });
 
@@ -241,6 +224,6 @@ describe('DatabaseService', () => {
     const s = await open();
     const err = await rejectsWith(s.backup({ encrypt: true }), 'INVALID_ARGUMENT');
     assert.equal(err.fix?.command, 'codeidx.setBackupKey');
-    assert.ok(!existsSync(join(ws, '.vscode', 'codeidx-backups')));
+    assert.ok(!existsSync(join(ws(), '.vscode', 'codeidx-backups')));
   });
 });
