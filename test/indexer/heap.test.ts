@@ -24,7 +24,9 @@ describe('indexer: lean heaps during a run', () => {
     // writing thread did.
     assert.ok(plain.during > 32 * MB, `unwrapped, it stayed at ${plain.during}`);
     const lean = run('lean');
-    assert.ok(lean.during <= 8 * MB, `it grew to ${lean.during} bytes inside withLeanHeaps`);
+    // Usually 2 MB; a busy machine (CI, under coverage) has seen 13 MB: V8 still adds pages at
+    // growth factor 1, but never doubles toward its maximum.
+    assert.ok(lean.during < 32 * MB, `it grew to ${lean.during} bytes inside withLeanHeaps`);
     assert.ok(lean.after > 32 * MB, 'V8’s default growth was not restored after the run');
   });
 });
