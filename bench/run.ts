@@ -17,7 +17,7 @@ import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticFile, syntheticLines, VOCAB } from './data.ts';
 import { benchIndexer } from './indexer.ts';
 import { benchPool, runPool } from './pool.ts';
-import { busyControl, indexBlock, measureBlock, openClient } from './eventloop.ts';
+import { indexBlockFresh, rebuildBlockFresh } from './eventloop.ts';
 import { targetSummary } from './targets.ts';
 import { importBench } from './import.ts';
 import { benchSymbols } from './symbols.ts';
@@ -130,13 +130,10 @@ async function main(): Promise<void> {
     const legacyTop = new Map(queries.map((q) => [q, legacySearch(q).map((r) => r.path)]));
     db.close();
     // Migration 003 and a full-text rebuild through the client (the writer in its thread), with
-    // the longest block of this thread's event loop meanwhile; then as long beside a thread that
-    // only spins (the control: on a loaded machine the OS alone delays a ready thread).
-    const client = await openClient(db.name);
-    const { result: migrated, ...migrate003 } = await measureBlock(() => client.migrate({ to: 3 }));
-    const { result: rebuilt, ...rebuild } = await measureBlock(() => client.rebuildFts());
-    await client.close();
-    const control = await busyControl(Math.min(5000, rebuild.ms));
+    // the longest block of the calling thread's event loop meanwhile; then as long beside a
+    // thread that only spins (the control: on a loaded machine the OS alone delays a ready
+    // thread). The caller is a fresh process: see bench/eventloop.ts.
+    const blocks = await rebuildBlockFresh(db.name);
     const symbols = benchSymbols(db.name, n, quick); // migrates to 004 (bench/symbols.ts)
     const openMs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -154,9 +151,9 @@ async function main(): Promise<void> {
     ).length;
     sizes[String(n)] = {
       importMs: round(importMs, 1),
-      migrate003ThroughClient: migrate003,
-      rebuildFtsThroughClient: { ...rebuild, rows: rebuilt.rows },
-      busyThreadControl: control,
+      migrate003ThroughClient: blocks.migrate003,
+      rebuildFtsThroughClient: blocks.rebuild,
+      busyThreadControl: blocks.busyThreadControl,
       symbols,
       openUpToDate: { medianMs: round(median(openMs)), target: '< 100 ms' },
       searchBefore: before,
@@ -258,7 +255,7 @@ async function main(): Promise<void> {
   };
 
   // 4c. The import through the client: the indexer over generated sources, cold and unchanged.
-  report.indexThroughClient = await indexBlock(join(root, 'index.db'), quick ? 300 : 2_000);
+  report.indexThroughClient = await indexBlockFresh(join(root, 'index.db'), quick ? 300 : 2_000);
 
   // 5. Peak memory while 002 populates the index over existing files, in a child process so the
   // figure is the population's alone.
