@@ -17,8 +17,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DatabaseClient } from '../src/storage/worker/client.ts';
 import { syntheticFile } from './data.ts';
-
-const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+import { round } from './latency.ts';
 
 /** One client operation: its wall time and the longest event-loop delay seen meanwhile. */
 export interface Blocked {
@@ -51,10 +50,10 @@ export async function measureBlock<T>(fn: () => Promise<T>): Promise<Blocked & {
   gc.disconnect();
   return {
     result,
-    ms: round(ms),
-    maxEventLoopBlockMs: round(h.max / 1e6),
-    p99EventLoopDelayMs: round(h.percentile(99) / 1e6),
-    longestGcPauseMs: round(longestGc),
+    ms: round(ms, 1),
+    maxEventLoopBlockMs: round(h.max / 1e6, 1),
+    p99EventLoopDelayMs: round(h.percentile(99) / 1e6, 1),
+    longestGcPauseMs: round(longestGc, 1),
   };
 }
 

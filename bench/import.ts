@@ -7,11 +7,10 @@ import type { Connection } from '../src/storage/database/connection.ts';
 import { importJsonLines } from '../src/storage/index/importer.ts';
 import { symbolTerms } from '../src/storage/index/symbols.ts';
 import { syntheticFile, syntheticLines } from './data.ts';
-import { round } from './latency.ts';
+import { median, round } from './latency.ts';
 import { samplePeakRss } from './rss.ts';
 
 type FreshDb = () => Connection;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const MB = 1024 * 1024;
 
 /** The words of mixed-case names, as the search_documents view adds them. */

@@ -14,6 +14,7 @@ import { ParsePool } from '../src/indexer/pool.ts';
 import { walkFolder } from '../src/indexer/walk.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { buildCorpus, CORPUS_PACKAGES, QUICK_PACKAGES, replicateCorpus } from './corpus.ts';
+import { median } from './latency.ts';
 import { samplePeakRss } from './rss.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -72,8 +73,6 @@ function ctagsRun(dir: string, paths: string[]): number | undefined {
     rmSync(list, { force: true });
   }
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * A save, as the extension's writer sees it: one file gets a new definition and is indexed, the

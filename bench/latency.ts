@@ -9,6 +9,8 @@ export const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN; // NaN: no samples
 };
 export const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
+export const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const summary = (times: number[]): Latency => ({
   p50Ms: round(percentile(times, 50)),
   p99Ms: round(percentile(times, 99)),

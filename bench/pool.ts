@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import { DatabaseClient } from '../src/storage/worker/client.ts';
 import { DatabaseService } from '../src/storage/service.ts';
 import { syntheticLines, VOCAB } from './data.ts';
-import { percentile } from './latency.ts';
-
-const round = (n: number): number => Number(n.toFixed(2));
+import { percentile, round } from './latency.ts';
 
 export interface PoolRun {
   readers: number;
@@ -79,9 +77,9 @@ export async function runPool(
     readers: o.readers,
     walLimitMiB,
     searches: times.length,
-    searchesPerSecond: round(times.length / seconds),
-    p50Ms: round(percentile(times, 50)),
-    p99Ms: round(percentile(times, 99)),
+    searchesPerSecond: round(times.length / seconds, 2),
+    p50Ms: round(percentile(times, 50), 2),
+    p99Ms: round(percentile(times, 99), 2),
     errors,
     firstErrors,
     rebuilds,

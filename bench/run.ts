@@ -21,7 +21,7 @@ import { indexBlockFresh, rebuildBlockFresh } from './eventloop.ts';
 import { targetSummary } from './targets.ts';
 import { importBench } from './import.ts';
 import { benchSymbols } from './symbols.ts';
-import { cold, percentile, round, warm } from './latency.ts';
+import { cold, median, percentile, round, warm } from './latency.ts';
 
 const quick = process.argv.includes('--quick');
 const SEARCH_SIZES = quick ? [1_000, 5_000] : [10_000, 100_000];
@@ -36,8 +36,6 @@ function freshDb(version = migrations.length): Connection {
   new MigrationManager(db, migrations).migrate({ to: version });
   return db;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a stand-in for a stream, async like one
 async function* asyncLines(from: number, to: number): AsyncGenerator<string> {
