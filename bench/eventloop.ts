@@ -8,7 +8,7 @@
 // heap (160 MB committed, 11 MB live) in one 42-59 ms pause in the middle of a rebuild (seen with
 // --trace-gc: "Mark-Compact (reduce)"): the bench's garbage, not the client's work. Each
 // figure comes with the longest GC pause of the caller meanwhile, so a block can be told apart.
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,38 +143,39 @@ export async function rebuildBlock(dbPath: string): Promise<{
   busyThreadControl: Blocked;
 }> {
   const client = await openClient(dbPath);
+  let measured;
   try {
     const { result: _, ...migrate003 } = await measureBlock(() => client.migrate({ to: 3 }));
     const { result, ...rebuild } = await measureBlock(() => client.rebuildFts());
-    await client.close();
-    const control = await busyControl(Math.min(5000, rebuild.ms));
-    return { migrate003, rebuild: { ...rebuild, rows: result.rows }, busyThreadControl: control };
+    measured = { migrate003, rebuild: { ...rebuild, rows: result.rows } };
   } finally {
-    await client.close();
+    await client.close(); // before the control, so no writer thread runs beside it
   }
+  return { ...measured, busyThreadControl: await busyControl(Math.min(5000, measured.rebuild.ms)) };
 }
 
-/** Runs `job` of bench/caller.ts in a fresh Node process (see the module comment). */
-function inFreshCaller<T>(job: string[]): Promise<T> {
+/**
+ * Runs `job` of bench/caller.ts in a fresh Node process (see the module comment) and returns
+ * what it printed. Synchronous: this thread has nothing else to do meanwhile.
+ */
+function inFreshCaller(job: string[]): unknown {
   const caller = fileURLToPath(new URL('./caller.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [caller, ...job], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as T);
-      else reject(new Error(`bench/caller.ts ${job.join(' ')} exited with ${code}: ${err}`));
-    });
-  });
+  const child = spawnSync(process.execPath, [caller, ...job], { encoding: 'utf8' });
+  if (child.status !== 0) {
+    throw new Error(
+      `bench/caller.ts ${job.join(' ')} exited with ${child.status}: ${child.stderr}`,
+    );
+  }
+  return JSON.parse(child.stdout);
 }
 
 /** rebuildBlock in a fresh process. */
-export const rebuildBlockFresh = (dbPath: string): ReturnType<typeof rebuildBlock> =>
-  inFreshCaller(['rebuild', dbPath]);
+export const rebuildBlockFresh = (dbPath: string): Awaited<ReturnType<typeof rebuildBlock>> =>
+  inFreshCaller(['rebuild', dbPath]) as Awaited<ReturnType<typeof rebuildBlock>>;
 
 /** indexBlock in a fresh process. */
-export const indexBlockFresh = (dbPath: string, files: number): ReturnType<typeof indexBlock> =>
-  inFreshCaller(['index', dbPath, String(files)]);
+export const indexBlockFresh = (
+  dbPath: string,
+  files: number,
+): Awaited<ReturnType<typeof indexBlock>> =>
+  inFreshCaller(['index', dbPath, String(files)]) as Awaited<ReturnType<typeof indexBlock>>;

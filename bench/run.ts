@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     // the longest block of the calling thread's event loop meanwhile; then as long beside a
     // thread that only spins (the control: on a loaded machine the OS alone delays a ready
     // thread). The caller is a fresh process: see bench/eventloop.ts.
-    const blocks = await rebuildBlockFresh(db.name);
+    const blocks = rebuildBlockFresh(db.name);
     const symbols = benchSymbols(db.name, n, quick); // migrates to 004 (bench/symbols.ts)
     const openMs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   };
 
   // 4c. The import through the client: the indexer over generated sources, cold and unchanged.
-  report.indexThroughClient = await indexBlockFresh(join(root, 'index.db'), quick ? 300 : 2_000);
+  report.indexThroughClient = indexBlockFresh(join(root, 'index.db'), quick ? 300 : 2_000);
 
   // 5. Peak memory while 002 populates the index over existing files, in a child process so the
   // figure is the population's alone.
