@@ -490,8 +490,6 @@ describe('import streaming and strict mode', () => {
     assert.equal(db.prepare('SELECT total_changes()').pluck().get(), changes);
   });
 
-  // Ensure an import leaves no large WAL behind and merges index segments: the database must not
-  // grow round after round of re-imports.
   // Ensure an import spaces SQLite's automatic checkpoints while it runs, and gives the
   // connection its own setting back after, whether it succeeded or failed.
   it('spaces automatic checkpoints during an import and restores the setting after', async () => {
@@ -517,6 +515,8 @@ describe('import streaming and strict mode', () => {
     assert.equal(setting(), 250, 'the connection’s own setting is back after a failed import');
   });
 
+  // Ensure an import leaves no large WAL behind and merges index segments: the database must not
+  // grow round after round of re-imports.
   it('checkpoints and truncates the WAL after an import that wrote files', async () => {
     const db = t.open();
     const records = Array.from({ length: 200 }, (_, i) => fileRecord(`src/f${i}.ts`, [`n${i}`]));
