@@ -26,13 +26,21 @@ export const COLUMN_WEIGHTS = [10, 2, 6, 1, 1, 3] as const;
  * when the name is so common that bm25 gives it almost no weight. */
 const EXACT_NAME_BOOST = 1000;
 
-/** A search result's score: bm25 (negated, higher is better) plus the exact-name boost. */
-const SCORE = `-bm25(search_index, ${COLUMN_WEIGHTS.join(', ')})
+/** A search result's score: bm25, negated so that higher is better. */
+const BM25 = `-bm25(search_index, ${COLUMN_WEIGHTS.join(', ')})`;
+
+/** The score of a search for a name some file defines: bm25 plus the exact-name boost. */
+const BOOSTED = `${BM25}
   + CASE WHEN search_index.rowid IN (SELECT file_id FROM definitions WHERE name = @exact COLLATE NOCASE)
          THEN ${EXACT_NAME_BOOST} ELSE 0 END`;
 
 /** Rows ranked past the limit, so that a group tied at the cut is seen whole (see search()). */
 const TIE_WINDOW = 64;
+
+interface Ranking {
+  top: Statement;
+  all: Statement;
+}
 
 interface Ranked {
   id: number;
@@ -61,8 +69,9 @@ export class IndexReads {
     get: Statement;
     exact: Statement;
     prefix: Statement;
-    searchTop: Statement;
-    searchAll: Statement;
+    defines: Statement;
+    plain: Ranking;
+    boosted: Ranking;
     searchRow: Statement;
     pathOf: Statement;
     stats: Statement;
@@ -101,18 +110,13 @@ export class IndexReads {
            (SELECT count(*) FROM symbols) AS symbols,
            (SELECT count(*) FROM file_tags) AS tags`,
       ),
-      // Search runs in phases (see search()): the best limit + TIE_WINDOW rows by score alone,
-      // the paths of rows tied at the cut, the snippets of the rows shown, and only when the
-      // tie reaches past the window the full ranking by score and path. The score expression is the same text in both rankings, so equal rows score equal.
-      searchTop: db.prepare(
-        `SELECT rowid AS id, ${SCORE} AS score FROM search_index
-         WHERE search_index MATCH @match ORDER BY score DESC LIMIT @limit`,
-      ),
-      searchAll: db.prepare(
-        `SELECT search_index.rowid AS id, ${SCORE} AS score FROM search_index
-           JOIN files f ON f.id = search_index.rowid
-         WHERE search_index MATCH @match ORDER BY score DESC, f.path LIMIT @limit`,
-      ),
+      // The boost is a lookup per match (10-25% of a search for a word in 20,000 files), so a
+      // search ranks with it only when some file defines the name.
+      defines: db
+        .prepare('SELECT 1 FROM definitions WHERE name = ? COLLATE NOCASE LIMIT 1')
+        .pluck(),
+      plain: ranking(db, BM25),
+      boosted: ranking(db, BOOSTED),
       // CAST: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a REAL rowid constraint
       // (it would return every match, so the snippet of another file).
       pathOf: db.prepare('SELECT path FROM files WHERE id = ?').pluck(),
@@ -161,9 +165,13 @@ export class IndexReads {
   search(text: string, options: SearchOptions = {}): SearchResult[] {
     const { match, exactName } = buildMatchQuery(text);
     const limit = clampLimit(options.limit, 20);
-    const params = { match, exact: exactName ?? null };
-    const { searchTop, searchAll, searchRow, pathOf } = this.statements;
+    const { searchRow, pathOf, defines } = this.statements;
     return this.db.transaction(() => {
+      const boosted = exactName !== undefined && defines.get(exactName) !== undefined;
+      const params = boosted ? { match, exact: exactName } : { match };
+      const { top: searchTop, all: searchAll } = boosted
+        ? this.statements.boosted
+        : this.statements.plain;
       // Ranking by score alone spares a files lookup per match (about half the time for a word in
       // every file). Ties at the cut are ordered by path: the window past the limit holds the
       // whole tied group unless it reaches the window's end, and only then does the full ranking
@@ -211,6 +219,26 @@ export class IndexReads {
       tags: number;
     };
   }
+}
+
+/**
+ * Search runs in phases (see search()): the best limit + TIE_WINDOW rows by score alone (`top`),
+ * the paths of rows tied at the cut, the snippets of the rows shown, and only when the tie reaches
+ * past the window the full ranking by score and path (`all`). The score expression is the same
+ * text in both, so equal rows score equal.
+ */
+function ranking(db: Connection, score: string): Ranking {
+  return {
+    top: db.prepare(
+      `SELECT rowid AS id, ${score} AS score FROM search_index
+       WHERE search_index MATCH @match ORDER BY score DESC LIMIT @limit`,
+    ),
+    all: db.prepare(
+      `SELECT search_index.rowid AS id, ${score} AS score FROM search_index
+         JOIN files f ON f.id = search_index.rowid
+       WHERE search_index MATCH @match ORDER BY score DESC, f.path LIMIT @limit`,
+    ),
+  };
 }
 
 /** SQLite's default BINARY collation: byte order of the UTF-8 text. */

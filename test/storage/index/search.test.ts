@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { CodeidxError } from '../../../src/storage/errors.ts';
+import { COLUMN_WEIGHTS } from '../../../src/storage/index/reads.ts';
 import { Repository } from '../../../src/storage/index/repository.ts';
 import { rebuildSearchIndex } from '../../../src/storage/index/fts.ts';
 import { buildMatchQuery } from '../../../src/storage/index/search.ts';
@@ -57,6 +58,19 @@ describe('search: queries, ranking and snippets', () => {
     assert.equal(top[0]!.path, 'src/zz/rx.ts');
     assert.ok(top[0]!.score > top[1]!.score);
     assert.match(top[0]!.snippet, /\[Observable\]/);
+    // A word no file defines is ranked by bm25 alone (without the boost's lookup per match): the
+    // same scores as FTS5's own bm25 with the column weights.
+    const bm25 = db
+      .prepare(
+        `SELECT -bm25(search_index, ${COLUMN_WEIGHTS.join(', ')}) FROM search_index
+         WHERE search_index MATCH '"observ"*' ORDER BY 1 DESC LIMIT 5`,
+      )
+      .pluck()
+      .all();
+    assert.deepEqual(
+      repo.search('observ', { limit: 5 }).map((r) => r.score),
+      bm25,
+    );
   });
 
   // 30 tied files fit in the window ranked past the limit; 100 reach past it (the full ranking).
