@@ -13,11 +13,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DatabaseClient } from '../src/storage/worker/client.ts';
 import { syntheticFile } from './data.ts';
-import { round } from './latency.ts';
+import { round, watchGc } from './latency.ts';
 
 /** One client operation: its wall time and the longest event-loop delay seen meanwhile. */
 export interface Blocked {
@@ -34,26 +34,20 @@ export interface Blocked {
  * at most 10 ms; the figure reported is the histogram's maximum as is (pessimistic).
  */
 export async function measureBlock<T>(fn: () => Promise<T>): Promise<Blocked & { result: T }> {
-  let longestGc = 0;
-  const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) longestGc = Math.max(longestGc, e.duration);
-  });
-  gc.observe({ entryTypes: ['gc'] });
+  const gc = watchGc();
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const t0 = performance.now();
   const result = await fn();
   const ms = performance.now() - t0;
   h.disable();
-  // GC entries are delivered asynchronously: let the last ones arrive.
-  await new Promise((r) => setImmediate(r));
-  gc.disconnect();
+  const longestGcPauseMs = await gc.stop();
   return {
     result,
     ms: round(ms, 1),
     maxEventLoopBlockMs: round(h.max / 1e6, 1),
     p99EventLoopDelayMs: round(h.percentile(99) / 1e6, 1),
-    longestGcPauseMs: round(longestGc, 1),
+    longestGcPauseMs,
   };
 }
 
