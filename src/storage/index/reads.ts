@@ -110,7 +110,7 @@ export class IndexReads {
            (SELECT count(*) FROM symbols) AS symbols,
            (SELECT count(*) FROM file_tags) AS tags`,
       ),
-      // The boost is a lookup per match (10-25% of a search for a word in 20,000 files), so a
+      // The boost is a lookup per match (10-25% of a search matching 20,000 of 100,000 files), so a
       // search ranks with it only when some file defines the name.
       defines: db
         .prepare('SELECT 1 FROM definitions WHERE name = ? COLLATE NOCASE LIMIT 1')
