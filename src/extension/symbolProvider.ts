@@ -1,7 +1,7 @@
 /**
  * Go to Symbol in Workspace (Ctrl+T, `#` in Quick Open) from the index: each folder's read pool
  * answers `symbols` (fuzzy and camel-hump matching happen in the core), results are merged by
- * score, and the file is the container. A cancelled request answers nothing.
+ * score; VS Code shows each one's file. A cancelled request answers nothing.
  */
 import * as vscode from 'vscode';
 import type { DefinitionType, SymbolMatch } from '../storage/types.ts';
@@ -109,7 +109,9 @@ export class IndexSymbolProvider implements vscode.WorkspaceSymbolProvider {
             new vscode.SymbolInformation(
               m.match.name,
               symbolKind(m.match.kind),
-              m.match.path,
+              // No container: VS Code shows the file's path itself (a path here read
+              // "a.py • a.py") and matches the query's later words against that path.
+              '',
               new vscode.Location(
                 matchUri(m),
                 new vscode.Position(Math.max(0, m.match.line - 1), Math.max(0, m.match.column)),
