@@ -32,6 +32,21 @@ export function warm(fn: (q: string) => unknown, queries: string[]): Latency {
   );
 }
 
+/** warm() for an asynchronous call (a request to a worker): each call awaited before the next. */
+export async function warmAsync(
+  fn: (q: string) => Promise<unknown>,
+  queries: string[],
+): Promise<Latency> {
+  for (const q of queries.slice(0, 20)) await fn(q);
+  const times: number[] = [];
+  for (const q of queries) {
+    const t0 = performance.now();
+    await fn(q);
+    times.push(performance.now() - t0);
+  }
+  return summary(times);
+}
+
 /** Cold: a connection opened just before each call (its page cache empty), as issue 10 asks. */
 export function cold(
   path: string,

@@ -95,18 +95,34 @@ export function targetSummary(report: Json, sizes: readonly number[]): TargetRow
       (v) => v < 2,
       n,
     );
+    // The extension searches through the client, whose two idle readers split each search; the
+    // CLI's one-shot search runs on one connection in one thread.
     add(
-      'search p99 ms, typical',
+      'search p99 ms, typical, through the client (2 readers)',
+      `${l}.searchThroughClient.p99Ms`,
+      strict ? '< 20 ms' : 'reported',
+      strict ? (v) => v < 20 : null,
+      n,
+    );
+    add(
+      'search p99 ms, word in nearly every file, through the client (2 readers)',
+      `${l}.commonWordThroughClient.p99Ms`,
+      strict ? '< 100 ms' : 'reported',
+      strict ? (v) => v < 100 : null,
+      n,
+    );
+    add(
+      'search p99 ms, typical, one connection',
       `${l}.search.p99Ms`,
       strict ? '< 20 ms' : 'reported',
       strict ? (v) => v < 20 : null,
       n,
     );
     add(
-      'search p99 ms, word in nearly every file',
+      'search p99 ms, word in nearly every file, one connection (the CLI)',
       `${l}.commonWord.p99Ms`,
-      strict ? '< 100 ms' : 'reported',
-      strict ? (v) => v < 100 : null,
+      'reported',
+      null,
       n,
     );
     add(

@@ -23,7 +23,7 @@ import {
 } from './service/migrate.ts';
 import { openFile } from './service/open.ts';
 import type { ServiceOptions } from './service/options.ts';
-import { info, search } from './service/reads.ts';
+import { info, search, searchPart } from './service/reads.ts';
 import { repair, repairMovedAside } from './service/repair.ts';
 import { ServiceState } from './service/state.ts';
 import type {
@@ -37,6 +37,8 @@ import type {
   ProgressListener,
   RepairResult,
   RestoreResult,
+  SearchOptions,
+  SearchPart,
   SearchResult,
   SymbolMatch,
 } from './types.ts';
@@ -249,8 +251,13 @@ export class DatabaseService {
   // Reads (service/reads.ts)
 
   /** Full-text search over the index, best first. */
-  search(text: string, o: { limit?: number } = {}): SearchResult[] {
+  search(text: string, o: SearchOptions = {}): SearchResult[] {
     return search(this.state, text, o);
+  }
+
+  /** One part of a search split by file id, with the highest file id (the client's read pool). */
+  searchPart(text: string, o: SearchOptions = {}): SearchPart {
+    return searchPart(this.state, text, o);
   }
 
   /** Definitions matching `text` (exact name, prefix, camel humps, a word), best first. */

@@ -306,6 +306,16 @@ export interface UpsertResult {
 
 export interface SearchOptions {
   limit?: number;
+  /** Only files with a larger id: one part of a search split over reader threads. */
+  after?: number;
+  /** Only files with this id or a smaller one. */
+  upTo?: number;
+}
+
+/** One part of a split search: its best results and the highest file id, for the next split. */
+export interface SearchPart {
+  results: SearchResult[];
+  lastFileId: number;
 }
 
 export interface SearchResult {

@@ -4,6 +4,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Connection } from '../database/connection.ts';
+import { clampLimit, searchOrder } from './rank.ts';
 import { buildMatchQuery } from './search.ts';
 import { SymbolSearch } from './symbols.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   DefinitionType,
   FileRow,
   SearchOptions,
+  SearchPart,
   SearchResult,
   SymbolMatch,
 } from '../types.ts';
@@ -33,6 +35,11 @@ const BM25 = `-bm25(search_index, ${COLUMN_WEIGHTS.join(', ')})`;
 const BOOSTED = `${BM25}
   + CASE WHEN search_index.rowid IN (SELECT file_id FROM definitions WHERE name = @exact COLLATE NOCASE)
          THEN ${EXACT_NAME_BOOST} ELSE 0 END`;
+
+/** The file ids a search covers (all, unless it is one part of a split search). CAST: FTS5
+ * ignores a REAL rowid bound, and better-sqlite3 binds a JS number as REAL. */
+const RANGE = `search_index.rowid > CAST(@after AS INTEGER)
+  AND search_index.rowid <= CAST(@upTo AS INTEGER)`;
 
 /** Rows ranked past the limit, so that a group tied at the cut is seen whole (see search()). */
 const TIE_WINDOW = 64;
@@ -74,6 +81,7 @@ export class IndexReads {
     boosted: Ranking;
     searchRow: Statement;
     pathOf: Statement;
+    lastFileId: Statement;
     stats: Statement;
     list: Statement;
   };
@@ -120,6 +128,7 @@ export class IndexReads {
       // CAST: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a REAL rowid constraint
       // (it would return every match, so the snippet of another file).
       pathOf: db.prepare('SELECT path FROM files WHERE id = ?').pluck(),
+      lastFileId: db.prepare('SELECT coalesce(max(id), 0) FROM files').pluck(),
       searchRow: db.prepare(
         `SELECT f.path AS path, f.language AS language,
            snippet(search_index, -1, '[', ']', '…', 12) AS snippet
@@ -161,43 +170,64 @@ export class IndexReads {
   /**
    * Full-text search ranked by bm25 with COLUMN_WEIGHTS; files that define exactly the searched
    * name come first. Returns path, score (higher is better), a snippet and the language.
+   * `after`/`upTo` limit it to files with ids in that range (see searchPart).
    */
   search(text: string, options: SearchOptions = {}): SearchResult[] {
+    return this.db.transaction(() => this.rankAndShow(text, options))();
+  }
+
+  /**
+   * One part of a search split by file id over several connections (the client's read pool):
+   * the best results among files with ids in (`after`, `upTo`], scored as by search() since
+   * bm25's statistics are the whole table's, and the highest file id, for choosing the next
+   * split. rank.ts merges the parts.
+   */
+  searchPart(text: string, options: SearchOptions = {}): SearchPart {
+    return this.db.transaction(() => ({
+      results: this.rankAndShow(text, options),
+      lastFileId: this.statements.lastFileId.get() as number,
+    }))();
+  }
+
+  /** search() inside a transaction (one snapshot for the ranking and the snippets). */
+  private rankAndShow(text: string, options: SearchOptions): SearchResult[] {
     const { match, exactName } = buildMatchQuery(text);
     const limit = clampLimit(options.limit, 20);
     const { searchRow, pathOf, defines } = this.statements;
-    return this.db.transaction(() => {
-      const boosted = exactName !== undefined && defines.get(exactName) !== undefined;
-      const params = boosted ? { match, exact: exactName } : { match };
-      const { top: searchTop, all: searchAll } = boosted
-        ? this.statements.boosted
-        : this.statements.plain;
-      // Ranking by score alone spares a files lookup per match (about half the time for a word in
-      // every file). Ties at the cut are ordered by path: the window past the limit holds the
-      // whole tied group unless it reaches the window's end, and only then does the full ranking
-      // (scores, paths and a sort of every match) run.
-      const ranked = searchTop.all({ ...params, limit: limit + TIE_WINDOW }) as Ranked[];
-      let chosen: (Ranked & { path?: string })[];
-      if (ranked.length <= limit) {
-        chosen = ranked;
+    const boosted = exactName !== undefined && defines.get(exactName) !== undefined;
+    const range = {
+      after: options.after ?? Number.MIN_SAFE_INTEGER,
+      upTo: options.upTo ?? Number.MAX_SAFE_INTEGER,
+    };
+    const params = boosted ? { match, ...range, exact: exactName } : { match, ...range };
+    const { top: searchTop, all: searchAll } = boosted
+      ? this.statements.boosted
+      : this.statements.plain;
+    // Ranking by score alone spares a files lookup per match (about half the time for a word in
+    // every file). Ties at the cut are ordered by path: the window past the limit holds the
+    // whole tied group unless it reaches the window's end, and only then does the full ranking
+    // (scores, paths and a sort of every match) run.
+    const ranked = searchTop.all({ ...params, limit: limit + TIE_WINDOW }) as Ranked[];
+    let chosen: (Ranked & { path?: string })[];
+    if (ranked.length <= limit) {
+      chosen = ranked;
+    } else {
+      const cut = ranked[limit - 1]!.score;
+      if (ranked.length === limit + TIE_WINDOW && ranked.at(-1)!.score === cut) {
+        chosen = searchAll.all({ ...params, limit }) as Ranked[];
       } else {
-        const cut = ranked[limit - 1]!.score;
-        if (ranked.length === limit + TIE_WINDOW && ranked.at(-1)!.score === cut) {
-          chosen = searchAll.all({ ...params, limit }) as Ranked[];
-        } else {
-          chosen = ranked
-            .filter((r) => r.score >= cut)
-            .map((r) => ({ ...r, path: r.score === cut ? (pathOf.get(r.id) as string) : '' }))
-            .sort((a, b) => b.score - a.score || compareText(a.path, b.path))
-            .slice(0, limit);
-        }
+        chosen = ranked
+          .filter((r) => r.score >= cut)
+          .map((r) => ({ ...r, path: r.score === cut ? (pathOf.get(r.id) as string) : '' }))
+          .sort(searchOrder)
+          .slice(0, limit);
       }
-      const results = chosen.map(({ id, score }) => ({
-        ...(searchRow.get({ match, id }) as Omit<SearchResult, 'score'>),
-        score,
-      }));
-      return results.sort((a, b) => b.score - a.score || compareText(a.path, b.path));
-    })();
+    }
+    const results = chosen.map(({ id, score }) => ({
+      ...(searchRow.get({ match, id }) as Omit<SearchResult, 'score'>),
+      score,
+    }));
+    return results.sort(searchOrder);
   }
 
   /**
@@ -231,23 +261,12 @@ function ranking(db: Connection, score: string): Ranking {
   return {
     top: db.prepare(
       `SELECT rowid AS id, ${score} AS score FROM search_index
-       WHERE search_index MATCH @match ORDER BY score DESC LIMIT @limit`,
+       WHERE search_index MATCH @match AND ${RANGE} ORDER BY score DESC LIMIT @limit`,
     ),
     all: db.prepare(
       `SELECT search_index.rowid AS id, ${score} AS score FROM search_index
          JOIN files f ON f.id = search_index.rowid
-       WHERE search_index MATCH @match ORDER BY score DESC, f.path LIMIT @limit`,
+       WHERE search_index MATCH @match AND ${RANGE} ORDER BY score DESC, f.path LIMIT @limit`,
     ),
   };
-}
-
-/** SQLite's default BINARY collation: byte order of the UTF-8 text. */
-function compareText(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-function clampLimit(limit: number | undefined, fallback: number): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1) return fallback;
-  return Math.min(limit, 1000);
 }

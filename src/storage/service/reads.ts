@@ -1,15 +1,24 @@
 /** Reads of the index and the file: search (and, beside it, symbol search) and file info. */
 import { CodeidxError } from '../errors.ts';
 import { fileSize } from '../health/health.ts';
-import type { DatabaseInfo, SearchResult } from '../types.ts';
+import type { DatabaseInfo, SearchOptions, SearchPart, SearchResult } from '../types.ts';
 import { newestBackup } from './health.ts';
 import type { ServiceState } from './state.ts';
 
 /** Full-text search over the index, best first. */
-export function search(state: ServiceState, text: string, o: { limit?: number }): SearchResult[] {
+export function search(state: ServiceState, text: string, o: SearchOptions): SearchResult[] {
+  return searching(state, () => state.repo().search(text, o));
+}
+
+/** One part of a search split by file id (IndexReads.searchPart). */
+export function searchPart(state: ServiceState, text: string, o: SearchOptions): SearchPart {
+  return searching(state, () => state.repo().searchPart(text, o));
+}
+
+function searching<T>(state: ServiceState, run: () => T): T {
   state.requireVersion(2, 'Search');
   try {
-    return state.repo().search(text, o);
+    return run();
   } catch (err) {
     throw driftCause(state, err);
   }

@@ -8,13 +8,18 @@
  *
  * The client's methods (`search`, `migrate`, …) are derived from protocol.ts's METHODS: each is
  * `(args, options?) => Promise<result>`. The threads' lifecycle is slots.ts, the queues and
- * dispatch are dispatch.ts; this file is the public surface.
+ * dispatch are dispatch.ts; this file is the public surface. `search` is the one method written
+ * out: with two readers idle it splits the search between them.
  */
 import { CodeidxError } from '../errors.ts';
 import { SHOW_LOG } from '../fixes.ts';
+import { mergeSearchParts } from '../index/rank.ts';
+import type { SearchResult } from '../types.ts';
 import {
+  INTERNAL_METHODS,
   METHODS,
   type ArgsOf,
+  type Method,
   type OpenArgs,
   type OpenResult,
   type PublicMethod,
@@ -43,6 +48,8 @@ export interface DatabaseClient extends ClientMethods {}
 export class DatabaseClient extends Dispatcher {
   private readonly maxQueue: number;
   private readonly readTimeoutMs: number;
+  /** Where the next split search divides the file ids: half the highest id the last search saw. */
+  private searchSplit: number | undefined;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -82,11 +89,44 @@ export class DatabaseClient extends Dispatcher {
     return slot.exited;
   }
 
-  /** Sends one request; the typed methods (`client.search(…)`) call this. */
+  /**
+   * Full-text search, best first. With two readers idle it runs as two parts over the lower and
+   * the upper half of the file ids, one per reader, and merges their best results (the same as
+   * one search gives: rank.ts); a word found in most files then costs each thread half the
+   * scoring. Otherwise it runs whole on one worker.
+   */
+  async search(args: ArgsOf<'search'>, options: CallOptions = {}): Promise<SearchResult[]> {
+    const split = this.searchSplit;
+    if (split !== undefined && this.idleReaders >= 2) {
+      this.logger.trace('A search is split over two readers.', { fileId: split });
+      const parts = await Promise.all([
+        this.request('searchPart', { ...args, upTo: split }, options),
+        this.request('searchPart', { ...args, after: split }, options),
+      ]);
+      this.searchSplit = Math.floor(Math.max(...parts.map((p) => p.lastFileId)) / 2);
+      return mergeSearchParts(
+        parts.map((p) => p.results),
+        args.limit,
+      );
+    }
+    const whole = await this.request('searchPart', args, options);
+    this.searchSplit = Math.floor(whole.lastFileId / 2);
+    return whole.results;
+  }
+
+  /** Sends one request; the typed methods (`client.status(…)`) call this. */
   call<M extends PublicMethod>(
     method: M,
     args: ArgsOf<M>,
     options: CallOptions = {},
+  ): Promise<ResultOf<M>> {
+    return this.request(method, args, options);
+  }
+
+  private request<M extends Method>(
+    method: M,
+    args: ArgsOf<M>,
+    options: CallOptions,
   ): Promise<ResultOf<M>> {
     if (this.exited) return Promise.reject(this.exited);
     if (this.closing) {
@@ -135,8 +175,15 @@ export class DatabaseClient extends Dispatcher {
   }
 }
 
+const internal = new Set<string>(INTERNAL_METHODS);
 for (const [name, spec] of Object.entries(METHODS)) {
-  if (spec.kind === 'control') continue;
+  // Methods written out in the class (search) keep their own body.
+  if (
+    spec.kind === 'control' ||
+    internal.has(name) ||
+    Object.hasOwn(DatabaseClient.prototype, name)
+  )
+    continue;
   Object.defineProperty(DatabaseClient.prototype, name, {
     value: function (this: DatabaseClient, args: unknown = {}, options?: CallOptions) {
       return this.call(name as PublicMethod, args as never, options);

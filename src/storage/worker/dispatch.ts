@@ -42,6 +42,12 @@ export abstract class Dispatcher extends WorkerThreads {
     return () => this.busyListeners.delete(listener);
   }
 
+  /** How many readers could start a read now: idle, with no read waiting before it. */
+  protected get idleReaders(): number {
+    if (this.replacing || this.readQueue.length > 0) return 0;
+    return this.readers.filter((r) => r.idle).length;
+  }
+
   /** With no reader left (none could open), the queued reads go to the writer. */
   protected fallBackToWriter(): void {
     if (this.readers.length > 0 || this.replacing) return;

@@ -17,6 +17,7 @@ import type {
   ProgressEvent,
   RepairResult,
   RestoreResult,
+  SearchPart,
   SearchResult,
   SymbolMatch,
 } from '../types.ts';
@@ -102,6 +103,10 @@ export const METHODS = {
   // FTS5's integrity-check is an INSERT: a full check needs the writer.
   health: spec<{ full?: boolean }, HealthReport>()('read', (a) => a.full === true),
   search: spec<{ text: string; limit?: number }, SearchResult[]>()('read'),
+  // One part of a search split by file id over the readers (client.ts merges the parts).
+  searchPart: spec<{ text: string; limit?: number; after?: number; upTo?: number }, SearchPart>()(
+    'read',
+  ),
   findDefinitions: spec<{ name: string; prefix?: boolean; limit?: number }, DefinitionRow[]>()(
     'read',
   ),
@@ -124,8 +129,14 @@ export type ResultOf<M extends Method> = TypesOf<M>['result'];
 export type KindOf<M extends Method> = Methods[M]['kind'];
 /** The methods a read-only worker serves. */
 export type ReadMethod = { [M in Method]: KindOf<M> extends 'read' ? M : never }[Method];
-/** The methods a client offers (all but the lifecycle messages). */
-export type PublicMethod = { [M in Method]: KindOf<M> extends 'control' ? never : M }[Method];
+/** Methods the client sends on its own account, not offered as client methods. */
+export const INTERNAL_METHODS = ['searchPart'] as const satisfies readonly Method[];
+
+/** The methods a client offers (all but the lifecycle messages and the internal ones). */
+export type PublicMethod = Exclude<
+  { [M in Method]: KindOf<M> extends 'control' ? never : M }[Method],
+  (typeof INTERNAL_METHODS)[number]
+>;
 
 /** The worker's role: one writer owns the DatabaseService; readers hold read-only connections. */
 export type Role = 'writer' | 'reader';

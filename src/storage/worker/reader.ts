@@ -17,6 +17,8 @@ import type {
   DefinitionRow,
   HealthReport,
   MigrationStatus,
+  SearchOptions,
+  SearchPart,
   SearchResult,
   SymbolMatch,
 } from '../types.ts';
@@ -68,6 +70,10 @@ export class ReadOnlyDatabase {
 
   search(text: string, limit?: number): SearchResult[] {
     return this.repo('Search').search(text, { limit });
+  }
+
+  searchPart(text: string, options: SearchOptions): SearchPart {
+    return this.repo('Search').searchPart(text, options);
   }
 
   findDefinitions(name: string, o: { prefix?: boolean; limit?: number }): DefinitionRow[] {

@@ -147,7 +147,14 @@ describe('repository: every query uses an index', () => {
     for (const [name, sql] of statements) {
       // count(*) of whole tables, and the indexer's listing of every file: scans by definition
       if (name === 'stats' || name === 'list') continue;
-      const params: Record<string, unknown> = { match: '"x"*', exact: 'x', limit: 5, id: 1 };
+      const params: Record<string, unknown> = {
+        match: '"x"*',
+        exact: 'x',
+        limit: 5,
+        id: 1,
+        after: 0,
+        upTo: 9,
+      };
       const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const count = (sql.match(/\?/g) ?? []).length;
       const rows = (

@@ -3,6 +3,7 @@ import { CodeidxError } from '../../../src/storage/errors.ts';
 import { COLUMN_WEIGHTS } from '../../../src/storage/index/reads.ts';
 import { Repository } from '../../../src/storage/index/repository.ts';
 import { rebuildSearchIndex } from '../../../src/storage/index/fts.ts';
+import { mergeSearchParts } from '../../../src/storage/index/rank.ts';
 import { buildMatchQuery } from '../../../src/storage/index/search.ts';
 import { fileRecord, tempDatabases } from '../../helpers.ts';
 
@@ -103,8 +104,48 @@ describe('search: queries, ranking and snippets', () => {
         const name = r.path === 'src/zz.ts' ? 'other' : 'same';
         assert.match(r.snippet, new RegExp(name), r.path);
       }
+      // Split by file id anywhere (the read pool's two parts), the merged parts are the search:
+      // bm25 scores with the whole table's statistics, and ties at the cut stay in path order.
+      // 'sameTwin' is a defined name (the boosted ranking), 'twin' is not.
+      const last = tied + 1;
+      for (const text of ['twin', 'sameTwin']) {
+        for (const limit of [5, 20, 40]) {
+          const whole = repo.search(text, { limit });
+          for (const split of [0, 1, Math.floor(last / 3), Math.floor(last / 2), last - 1]) {
+            const lower = repo.searchPart(text, { limit, upTo: split });
+            const upper = repo.searchPart(text, { limit, after: split });
+            assert.equal(lower.lastFileId, last);
+            const merged = mergeSearchParts([lower.results, upper.results], limit);
+            assert.deepEqual(merged, whole, `${text}, limit ${limit}, split at ${split}`);
+            const ids = (r: { path: string }[]) => r.map((x) => repo.getFile(x.path)!.id);
+            assert.ok(ids(lower.results).every((id) => id <= split));
+            assert.ok(ids(upper.results).every((id) => id > split));
+          }
+        }
+      }
     });
   }
+
+  it('merges the parts of a split search: best first, each path once, up to the limit', () => {
+    const hit = (path: string, score: number) => ({ path, score, snippet: path, language: 'x' });
+    const merged = mergeSearchParts(
+      [
+        [hit('b', 9), hit('same', 3), hit('c', 1)],
+        [hit('a', 9), hit('same', 4), hit('d', 0.5)],
+      ],
+      4,
+    );
+    // A file rewritten between the parts' snapshots can come back from both: kept once, higher.
+    assert.deepEqual(
+      merged.map((r) => [r.path, r.score]),
+      [
+        ['a', 9],
+        ['b', 9],
+        ['same', 4],
+        ['c', 1],
+      ],
+    );
+  });
 
   it('finds a prefix of any length through the prefix indexes, and rebuild keeps them', () => {
     const db = t.open();

@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { DatabaseClient, type ClientOptions } from '../../../src/storage/worker/client.ts';
 import { openConnection, type Connection } from '../../../src/storage/database/connection.ts';
 import { DatabaseService } from '../../../src/storage/service.ts';
-import { fileRecord, jsonLines, rejectsWith } from '../../helpers.ts';
+import { fileRecord, jsonLines, recorder, rejectsWith } from '../../helpers.ts';
 
 describe('DatabaseClient read pool', () => {
   let ws: string;
@@ -84,6 +84,39 @@ describe('DatabaseClient read pool', () => {
     assert.equal(info.schemaVersion, status.latestVersion);
     release();
     assert.equal((await rebuild).rows, 50);
+  });
+
+  // Ensure a search split over the two readers answers what one search on one connection does,
+  // boosted names and ties at the cut included, and that it did split.
+  it('splits a search over two idle readers and merges the same results as one search', async () => {
+    await seed(150);
+    const log = recorder();
+    const client = await open({ readers: 2, logger: log });
+    const service = await DatabaseService.open({ dbPath });
+    try {
+      await client.search({ text: 'shared' }); // learns where to split the file ids
+      for (const [text, limit] of [
+        ['shared', 20],
+        ['http request', 7],
+        ['parseHttpRequest42', 5],
+        ['parse', 100],
+      ] as const) {
+        const before = log.entries.length;
+        const hits = await client.search({ text, limit });
+        assert.deepEqual(hits, service.search(text, { limit }), text);
+        assert.ok(
+          log.entries.slice(before).some((e) => /split over two readers/.test(e.message)),
+          `${text} was not split`,
+        );
+      }
+      // Each reader busy with one part: concurrent searches run whole, one per reader.
+      const many = await Promise.all(
+        ['shared', 'parse', 'http'].map((text) => client.search({ text })),
+      );
+      assert.deepEqual(many[1], service.search('parse'));
+    } finally {
+      service.close();
+    }
   });
 
   // Ensure the queue is bounded: past the limit a call fails at once with QUEUE_FULL.
