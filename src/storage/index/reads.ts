@@ -125,10 +125,10 @@ export class IndexReads {
         .pluck(),
       plain: ranking(db, BM25),
       boosted: ranking(db, BOOSTED),
-      // CAST: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a REAL rowid constraint
-      // (it would return every match, so the snippet of another file).
       pathOf: db.prepare('SELECT path FROM files WHERE id = ?').pluck(),
       lastFileId: db.prepare('SELECT coalesce(max(id), 0) FROM files').pluck(),
+      // CAST: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a REAL rowid constraint
+      // (it would return every match, so the snippet of another file).
       searchRow: db.prepare(
         `SELECT f.path AS path, f.language AS language,
            snippet(search_index, -1, '[', ']', '…', 12) AS snippet

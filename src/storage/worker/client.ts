@@ -6,7 +6,7 @@
  * flag the worker's long loops check, and failures are re-created as CodeidxError. No `vscode`
  * here: the extension, tests and any other Node host use it alike.
  *
- * The client's methods (`search`, `migrate`, …) are derived from protocol.ts's METHODS: each is
+ * The client's methods (`status`, `migrate`, …) are derived from protocol.ts's METHODS: each is
  * `(args, options?) => Promise<result>`. The threads' lifecycle is slots.ts, the queues and
  * dispatch are dispatch.ts; this file is the public surface. `search` is the one method written
  * out: with two readers idle it splits the search between them.
@@ -95,7 +95,10 @@ export class DatabaseClient extends Dispatcher {
    * one search gives: rank.ts); a word found in most files then costs each thread half the
    * scoring. Otherwise it runs whole on one worker.
    */
-  async search(args: ArgsOf<'search'>, options: CallOptions = {}): Promise<SearchResult[]> {
+  async search(
+    args: { text: string; limit?: number },
+    options: CallOptions = {},
+  ): Promise<SearchResult[]> {
     const split = this.searchSplit;
     if (split !== undefined && this.idleReaders >= 2) {
       this.logger.trace('A search is split over two readers.', { fileId: split });
@@ -177,13 +180,7 @@ export class DatabaseClient extends Dispatcher {
 
 const internal = new Set<string>(INTERNAL_METHODS);
 for (const [name, spec] of Object.entries(METHODS)) {
-  // Methods written out in the class (search) keep their own body.
-  if (
-    spec.kind === 'control' ||
-    internal.has(name) ||
-    Object.hasOwn(DatabaseClient.prototype, name)
-  )
-    continue;
+  if (spec.kind === 'control' || internal.has(name)) continue;
   Object.defineProperty(DatabaseClient.prototype, name, {
     value: function (this: DatabaseClient, args: unknown = {}, options?: CallOptions) {
       return this.call(name as PublicMethod, args as never, options);

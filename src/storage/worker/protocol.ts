@@ -18,7 +18,6 @@ import type {
   RepairResult,
   RestoreResult,
   SearchPart,
-  SearchResult,
   SymbolMatch,
 } from '../types.ts';
 import type { IndexSummary } from '../../indexer/index.ts';
@@ -102,8 +101,8 @@ export const METHODS = {
   status: spec<None, MigrationStatus>()('read'),
   // FTS5's integrity-check is an INSERT: a full check needs the writer.
   health: spec<{ full?: boolean }, HealthReport>()('read', (a) => a.full === true),
-  search: spec<{ text: string; limit?: number }, SearchResult[]>()('read'),
-  // One part of a search split by file id over the readers (client.ts merges the parts).
+  // Search: a whole search, or one part of a search split by file id over the readers
+  // (client.ts writes out `search`, which sends this and merges the parts).
   searchPart: spec<{ text: string; limit?: number; after?: number; upTo?: number }, SearchPart>()(
     'read',
   ),

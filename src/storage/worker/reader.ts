@@ -19,7 +19,6 @@ import type {
   MigrationStatus,
   SearchOptions,
   SearchPart,
-  SearchResult,
   SymbolMatch,
 } from '../types.ts';
 
@@ -66,10 +65,6 @@ export class ReadOnlyDatabase {
       lastBackup: lastBackup(this.path, this.backupDir),
       drift: findSchemaDrift(this.db, this.manager.migrations),
     });
-  }
-
-  search(text: string, limit?: number): SearchResult[] {
-    return this.repo('Search').search(text, { limit });
   }
 
   searchPart(text: string, options: SearchOptions): SearchPart {
